@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace Aspire.MongoDB.Driver;
+
+/// <summary>Pings the database through the application's own client, bounded by a timeout.</summary>
+internal sealed class MongoDBHealthCheck(IMongoClient client, string databaseName, TimeSpan timeout) : IHealthCheck
+{
+    private static readonly BsonDocument s_ping = new("ping", 1);
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+
+        try
+        {
+            await client.GetDatabase(databaseName)
+                .RunCommandAsync<BsonDocument>(s_ping, cancellationToken: timeoutSource.Token)
+                .ConfigureAwait(false);
+            return HealthCheckResult.Healthy();
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus,
+                $"MongoDB did not answer a ping within {timeout.TotalMilliseconds:0} ms.");
+        }
+        catch (Exception ex) when (ex is MongoException or TimeoutException)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, "MongoDB ping failed.", ex);
+        }
+    }
+}

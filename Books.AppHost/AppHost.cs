@@ -1,0 +1,12 @@
+var builder = DistributedApplication.CreateBuilder(args);
+
+var mongo = builder.AddMongoDB("mongo")
+    .WithDataVolume();
+
+var booksdb = mongo.AddDatabase("booksdb");
+
+builder.AddProject<Projects.Books_Api>("books-api")
+    .WithReference(booksdb).WaitFor(booksdb)
+    .WithHttpHealthCheck("/health");
+
+builder.Build().Run();

@@ -1,0 +1,221 @@
+using System.Text.RegularExpressions;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.MongoDB;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Aspire.Hosting;
+
+/// <summary>
+/// Adds MongoDB to the app model with the official Aspire.Hosting.MongoDB names. A configured
+/// <c>MONGOD_PATH</c> runs a local <c>mongod</c> instead of the <c>mongo</c> container, with the same
+/// connection-string and health contract.
+/// </summary>
+public static partial class MongoDBBuilderExtensions
+{
+    /// <summary>Configuration key (or environment variable) naming a local mongod executable.</summary>
+    public const string MongodPathKey = "MONGOD_PATH";
+
+    /// <summary>Configuration key (or environment variable) naming the data directory of a local mongod.</summary>
+    public const string MongodDataPathKey = "MONGOD_DATA_PATH";
+
+    internal const string ContainerRegistry = "docker.io";
+    internal const string ContainerImage = "library/mongo";
+    internal const string ContainerTag = "8.2";
+    internal const int ContainerPort = 27017;
+    internal const string DataTargetPath = "/data/db";
+
+    /// <summary>How long one AppHost health probe may take before MongoDB counts as Unhealthy.</summary>
+    public static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Adds a MongoDB server. In run mode with <c>MONGOD_PATH</c> set, a local mongod process on
+    /// loopback without authentication; otherwise a <c>mongo</c> container with user <c>admin</c>
+    /// (or <paramref name="userName"/>) and a generated password parameter <c>{name}-password</c>
+    /// (or <paramref name="password"/>).
+    /// </summary>
+    /// <exception cref="DistributedApplicationException"><c>MONGOD_PATH</c> names a file that does not exist.</exception>
+    public static IResourceBuilder<IMongoDBServerResource> AddMongoDB(
+        this IDistributedApplicationBuilder builder,
+        string name,
+        int? port = null,
+        IResourceBuilder<ParameterResource>? userName = null,
+        IResourceBuilder<ParameterResource>? password = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+
+        var mongodPath = builder.Configuration[MongodPathKey];
+        IResourceBuilder<IMongoDBServerResource> server =
+            builder.ExecutionContext.IsRunMode && !string.IsNullOrWhiteSpace(mongodPath)
+                ? AddMongodExecutable(builder, name, port, ResolveMongodPath(builder, mongodPath))
+                : AddMongoContainer(builder, name, port, userName, password);
+
+        return server.WithPingHealthCheck("admin");
+    }
+
+    /// <summary>Adds a database; its connection string is the server's with <c>/{databaseName}</c>.</summary>
+    public static IResourceBuilder<MongoDBDatabaseResource> AddDatabase(
+        this IResourceBuilder<IMongoDBServerResource> builder, string name, string? databaseName = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+
+        var database = new MongoDBDatabaseResource(name, databaseName ?? name, builder.Resource);
+        builder.Resource.Connection.AddDatabase(name, database.DatabaseName);
+
+        if (builder.Resource is MongoDBExecutableResource)
+        {
+            // The orchestrator mirrors a container's state onto its children, not an executable's.
+            MirrorParentState(builder.ApplicationBuilder, database);
+        }
+
+        return builder.ApplicationBuilder.AddResource(database)
+            .WithPingHealthCheck(database.DatabaseName);
+    }
+
+    /// <summary>
+    /// Keeps the data in a named volume mounted at <c>/data/db</c>; a local mongod keeps it in a
+    /// per-user directory of that name instead.
+    /// </summary>
+    public static IResourceBuilder<IMongoDBServerResource> WithDataVolume(
+        this IResourceBuilder<IMongoDBServerResource> builder, string? name = null, bool isReadOnly = false)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        name ??= DefaultVolumeName(builder.ApplicationBuilder, builder.Resource.Name);
+        switch (builder.Resource)
+        {
+            case MongoDBServerResource container:
+                builder.ApplicationBuilder.CreateResourceBuilder(container).WithVolume(name, DataTargetPath, isReadOnly);
+                break;
+            case MongoDBExecutableResource mongod when string.IsNullOrEmpty(builder.ApplicationBuilder.Configuration[MongodDataPathKey]):
+                mongod.DataDirectory = Path.Combine(PerUserDataRoot(), "volumes", name);
+                break;
+        }
+
+        return builder;
+    }
+
+    private static IResourceBuilder<IMongoDBServerResource> AddMongoContainer(
+        IDistributedApplicationBuilder builder,
+        string name,
+        int? port,
+        IResourceBuilder<ParameterResource>? userName,
+        IResourceBuilder<ParameterResource>? password)
+    {
+        var passwordParameter = password?.Resource
+            ?? ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
+        var server = new MongoDBServerResource(name, userName?.Resource, passwordParameter);
+
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            ContainerRuntimeProbe.WarnWhenMissing(builder, server);
+        }
+
+        return builder.AddResource(server)
+            .WithEndpoint(port: port, targetPort: ContainerPort, name: MongoDBServerConnection.PrimaryEndpointName)
+            .WithImage(ContainerImage, ContainerTag)
+            .WithImageRegistry(ContainerRegistry)
+            .WithEnvironment(context =>
+            {
+                // Read by the image's entrypoint only when /data/db is first initialised.
+                context.EnvironmentVariables["MONGO_INITDB_ROOT_USERNAME"] = server.UserNameReference;
+                context.EnvironmentVariables["MONGO_INITDB_ROOT_PASSWORD"] = passwordParameter;
+            });
+    }
+
+    private static IResourceBuilder<IMongoDBServerResource> AddMongodExecutable(
+        IDistributedApplicationBuilder builder, string name, int? port, string mongodPath)
+    {
+        var dataDirectory = builder.Configuration[MongodDataPathKey] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.Combine(PerUserDataRoot(), SanitizeName(builder.Environment.ApplicationName), name);
+        var server = new MongoDBExecutableResource(name, mongodPath, dataDirectory);
+
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(server, (_, _) =>
+        {
+            Directory.CreateDirectory(server.DataDirectory);
+            return Task.CompletedTask;
+        });
+
+        // The standard mongod flags; the port is allocated by the orchestrator.
+        return builder.AddResource(server)
+            .WithEndpoint(port: port, name: MongoDBServerConnection.PrimaryEndpointName, scheme: "tcp")
+            .WithArgs(context =>
+            {
+                context.Args.Add("--port");
+                context.Args.Add(server.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+                context.Args.Add("--bind_ip");
+                context.Args.Add("127.0.0.1");
+                context.Args.Add("--dbpath");
+                context.Args.Add(server.DataDirectory);
+            });
+    }
+
+    private static IResourceBuilder<T> WithPingHealthCheck<T>(this IResourceBuilder<T> builder, string databaseName)
+        where T : IResourceWithConnectionString
+    {
+        var resource = builder.Resource;
+        var key = $"{resource.Name}_check";
+        builder.ApplicationBuilder.Services.TryAddSingleton<MongoDBHealthCheckClients>();
+        builder.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            key,
+            services => new MongoDBHealthCheck(
+                resource, databaseName, HealthCheckTimeout, services.GetRequiredService<MongoDBHealthCheckClients>()),
+            failureStatus: null,
+            tags: null,
+            timeout: HealthCheckTimeout));
+
+        return builder.WithHealthCheck(key);
+    }
+
+    private static void MirrorParentState(IDistributedApplicationBuilder builder, MongoDBDatabaseResource database)
+    {
+        builder.Eventing.Subscribe<InitializeResourceEvent>(database, (@event, cancellationToken) =>
+        {
+            var notifications = @event.Notifications;
+            _ = Task.Run(async () =>
+            {
+                await foreach (var update in notifications.WatchAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (update.Resource == database.Parent)
+                    {
+                        await notifications.PublishUpdateAsync(database, snapshot => snapshot with
+                        {
+                            State = update.Snapshot.State,
+                            StartTimeStamp = update.Snapshot.StartTimeStamp,
+                            StopTimeStamp = update.Snapshot.StopTimeStamp,
+                        }).ConfigureAwait(false);
+                    }
+                }
+            }, cancellationToken);
+            return Task.CompletedTask;
+        });
+    }
+
+    private static string ResolveMongodPath(IDistributedApplicationBuilder builder, string configuredPath)
+    {
+        string[] candidates = Path.IsPathRooted(configuredPath)
+            ? [configuredPath]
+            : [Path.GetFullPath(configuredPath), Path.GetFullPath(Path.Combine(builder.AppHostDirectory, configuredPath))];
+
+        return candidates.FirstOrDefault(File.Exists)
+            ?? throw new DistributedApplicationException(
+                $"{MongodPathKey} is set to '{configuredPath}', but no mongod executable exists at " +
+                $"{string.Join(" or ", candidates.Select(c => $"'{c}'"))}. Point {MongodPathKey} at a mongod binary, " +
+                "or unset it to run MongoDB in a container.");
+    }
+
+    private static string PerUserDataRoot() =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "aspire-mongod");
+
+    private static string DefaultVolumeName(IDistributedApplicationBuilder builder, string resourceName) =>
+        $"{SanitizeName(builder.Environment.ApplicationName)}-{resourceName}-data";
+
+    private static string SanitizeName(string name) => InvalidNameCharacters().Replace(name.ToLowerInvariant(), "-");
+
+    [GeneratedRegex("[^a-z0-9_.-]")]
+    private static partial Regex InvalidNameCharacters();
+}

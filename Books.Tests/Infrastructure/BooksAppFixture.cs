@@ -1,0 +1,56 @@
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+
+namespace Books.Tests.Infrastructure;
+
+/// <summary>
+/// Starts the real Books.AppHost once per test collection, in executable mode (a local mongod,
+/// here the stand-in), and waits until books-api reports healthy.
+/// </summary>
+public sealed class BooksAppFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("books-tests-mongod-").FullName;
+    private DistributedApplication? _app;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
+
+    public HttpClient CreateApiClient()
+    {
+        var client = App.CreateHttpClient("books-api");
+        client.Timeout = RequestTimeout;
+        return client;
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Books_AppHost>(
+            [$"MONGOD_PATH={MongodStandIn.LauncherPath}", $"MONGOD_DATA_PATH={_dataDirectory}"],
+            timeout.Token);
+
+        _app = await builder.BuildAsync(timeout.Token);
+        await _app.StartAsync(timeout.Token);
+        await _app.ResourceNotifications.WaitForResourceHealthyAsync("books-api", timeout.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await _app.StopAsync(timeout.Token);
+            await _app.DisposeAsync();
+        }
+
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BooksAppCollection : ICollectionFixture<BooksAppFixture>
+{
+    public const string Name = "Books AppHost";
+}
