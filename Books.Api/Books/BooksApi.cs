@@ -35,7 +35,7 @@ public static class BooksApi
             Id = ObjectId.GenerateNewId(),
             Title = request.Title!.Trim(),
             Author = request.Author!.Trim(),
-            CreatedAt = clock.GetUtcNow().UtcDateTime,
+            CreatedAt = TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime),
         };
 
         await books.InsertOneAsync(book, cancellationToken: cancellationToken);
@@ -57,6 +57,10 @@ public static class BooksApi
         var book = await books.Find(b => b.Id == objectId).FirstOrDefaultAsync(cancellationToken);
         return book is null ? BookNotFound(id) : TypedResults.Ok(BookResponse.From(book));
     }
+
+    // BSON dates hold milliseconds; the response must show what was stored.
+    private static DateTime TruncateToMilliseconds(DateTime value) =>
+        value.AddTicks(-(value.Ticks % TimeSpan.TicksPerMillisecond));
 
     private static ProblemHttpResult BookNotFound(string id) =>
         TypedResults.Problem(

@@ -199,7 +199,7 @@ public static partial class MongoDBBuilderExtensions
     {
         string[] candidates = Path.IsPathRooted(configuredPath)
             ? [configuredPath]
-            : [Path.GetFullPath(configuredPath), Path.GetFullPath(Path.Combine(builder.AppHostDirectory, configuredPath))];
+            : [.. new[] { Path.GetFullPath(configuredPath), Path.GetFullPath(Path.Combine(builder.AppHostDirectory, configuredPath)) }.Distinct()];
 
         return candidates.FirstOrDefault(File.Exists)
             ?? throw new DistributedApplicationException(

@@ -32,6 +32,22 @@ public sealed class BooksApiTests(BooksAppFixture fixture)
         Assert.Equal(id, book.GetProperty("id").GetString());
         Assert.Equal(title, book.GetProperty("title").GetString());
         Assert.Equal("Ursula K. Le Guin", book.GetProperty("author").GetString());
+        Assert.Equal(body.GetProperty("createdAt").GetDateTimeOffset(), book.GetProperty("createdAt").GetDateTimeOffset());
+    }
+
+    [Theory]
+    [InlineData("mongo")]
+    [InlineData("booksdb")]
+    [InlineData("books-api")]
+    public async Task AppHost_reports_each_resource_healthy(string resourceName)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timeout.CancelAfter(BooksAppFixture.RequestTimeout);
+
+        var resourceEvent = await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(resourceName, timeout.Token);
+
+        Assert.Equal("Running", resourceEvent.Snapshot.State?.Text);
+        Assert.NotEmpty(resourceEvent.Snapshot.HealthReports);
     }
 
     [Theory]
