@@ -19,6 +19,9 @@ public interface IMongoDBServerResource : IResourceWithConnectionString, IResour
     /// <summary>Resource name to database name, for every database added with <c>AddDatabase</c>.</summary>
     IReadOnlyDictionary<string, string> Databases { get; }
 
+    /// <summary>The single-member replica set this server forms (see <c>WithReplicaSet</c>), or <see langword="null"/>.</summary>
+    string? ReplicaSetName => Connection.ReplicaSetName;
+
     /// <summary>The connection contract shared by both server kinds.</summary>
     internal MongoDBServerConnection Connection { get; }
 }

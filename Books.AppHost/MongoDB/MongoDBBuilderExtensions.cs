@@ -4,6 +4,7 @@ using Aspire.Hosting.MongoDB;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 
 namespace Aspire.Hosting;
 
@@ -25,6 +26,10 @@ public static partial class MongoDBBuilderExtensions
     internal const string ContainerTag = "8.2";
     internal const int ContainerPort = 27017;
     internal const string DataTargetPath = "/data/db";
+    internal const string InitFilesTargetPath = "/docker-entrypoint-initdb.d";
+    internal const string KeyFileDirectory = "/etc/mongo-keyfile";
+    internal const string KeyFileName = "keyfile";
+    private const int MongoImageUserId = 999; // the "mongodb" user of the official image
 
     /// <summary>How long one AppHost health probe may take before MongoDB counts as Unhealthy.</summary>
     public static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(5);
@@ -52,7 +57,7 @@ public static partial class MongoDBBuilderExtensions
                 ? AddMongodExecutable(builder, name, port, ResolveMongodPath(builder, mongodPath))
                 : AddMongoContainer(builder, name, port, userName, password);
 
-        return server.WithPingHealthCheck("admin");
+        return server.WithPingHealthCheck(server.Resource, "admin");
     }
 
     /// <summary>Adds a database; its connection string is the server's with <c>/{databaseName}</c>.</summary>
@@ -72,7 +77,7 @@ public static partial class MongoDBBuilderExtensions
         }
 
         return builder.ApplicationBuilder.AddResource(database)
-            .WithPingHealthCheck(database.DatabaseName);
+            .WithPingHealthCheck(builder.Resource, database.DatabaseName);
     }
 
     /// <summary>
@@ -90,9 +95,104 @@ public static partial class MongoDBBuilderExtensions
             case MongoDBServerResource container:
                 builder.ApplicationBuilder.CreateResourceBuilder(container).WithVolume(name, DataTargetPath, isReadOnly);
                 break;
-            case MongoDBExecutableResource mongod when string.IsNullOrEmpty(builder.ApplicationBuilder.Configuration[MongodDataPathKey]):
+            case MongoDBExecutableResource mongod when !HasConfiguredDataPath(builder.ApplicationBuilder):
                 mongod.DataDirectory = Path.Combine(PerUserDataRoot(), "volumes", name);
                 break;
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Keeps the data in a host directory mounted at <c>/data/db</c>; a local mongod uses that
+    /// directory as its <c>--dbpath</c>. A configured <c>MONGOD_DATA_PATH</c> still wins.
+    /// </summary>
+    public static IResourceBuilder<IMongoDBServerResource> WithDataBindMount(
+        this IResourceBuilder<IMongoDBServerResource> builder, string source, bool isReadOnly = false)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+
+        var fullPath = Path.GetFullPath(source, builder.ApplicationBuilder.AppHostDirectory);
+        switch (builder.Resource)
+        {
+            case MongoDBServerResource container:
+                builder.ApplicationBuilder.CreateResourceBuilder(container).WithBindMount(fullPath, DataTargetPath, isReadOnly);
+                break;
+            case MongoDBExecutableResource mongod when !HasConfiguredDataPath(builder.ApplicationBuilder):
+                mongod.DataDirectory = fullPath;
+                break;
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Copies the <c>.js</c> and <c>.sh</c> scripts of <paramref name="source"/> into
+    /// <c>/docker-entrypoint-initdb.d</c>, which the mongo image runs once, when the data directory is
+    /// first initialised. A local mongod has no such hook: the resource's log says so instead.
+    /// </summary>
+    public static IResourceBuilder<IMongoDBServerResource> WithInitFiles(
+        this IResourceBuilder<IMongoDBServerResource> builder, string source)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+
+        var fullPath = Path.GetFullPath(source, builder.ApplicationBuilder.AppHostDirectory);
+        switch (builder.Resource)
+        {
+            case MongoDBServerResource container:
+                builder.ApplicationBuilder.CreateResourceBuilder(container).WithContainerFiles(InitFilesTargetPath, fullPath);
+                break;
+            case MongoDBExecutableResource mongod:
+                builder.ApplicationBuilder.Eventing.Subscribe<BeforeResourceStartedEvent>(mongod, (@event, _) =>
+                {
+                    @event.Services.GetRequiredService<ResourceLoggerService>().GetLogger(mongod).LogWarning(
+                        "Init files in '{Source}' are not run: only the mongo container image runs scripts at first start. " +
+                        "Run them with mongosh against this server if the data needs them.", fullPath);
+                    return Task.CompletedTask;
+                });
+                break;
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Runs MongoDB as a single-member replica set, initiated automatically by the health check, so
+    /// transactions and change streams work. Clients get <c>directConnection=true</c>; the server is
+    /// reported healthy only once the member is a writable primary.
+    /// </summary>
+    public static IResourceBuilder<IMongoDBServerResource> WithReplicaSet(
+        this IResourceBuilder<IMongoDBServerResource> builder, string replicaSetName = "rs0")
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(replicaSetName);
+
+        var server = builder.Resource;
+        server.Connection.ReplicaSetName = replicaSetName;
+        builder.ApplicationBuilder.CreateResourceBuilder((IResourceWithArgs)server).WithArgs(context =>
+        {
+            context.Args.Add("--replSet");
+            context.Args.Add(replicaSetName);
+        });
+
+        if (server is MongoDBServerResource { PasswordParameter: { } } container)
+        {
+            // With authentication on, replica-set members must share a key file, even a set of one.
+            var key = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(
+                builder.ApplicationBuilder, $"{server.Name}-replica-set-key", special: false);
+            builder.ApplicationBuilder.CreateResourceBuilder(container)
+                .WithContainerFiles(KeyFileDirectory, async (_, cancellationToken) =>
+                [
+                    new ContainerFile
+                    {
+                        Name = KeyFileName,
+                        Contents = await key.GetValueAsync(cancellationToken).ConfigureAwait(false),
+                        Mode = UnixFileMode.UserRead,
+                    },
+                ], defaultOwner: MongoImageUserId, defaultGroup: MongoImageUserId)
+                .WithArgs("--keyFile", $"{KeyFileDirectory}/{KeyFileName}");
         }
 
         return builder;
@@ -129,8 +229,8 @@ public static partial class MongoDBBuilderExtensions
     private static IResourceBuilder<IMongoDBServerResource> AddMongodExecutable(
         IDistributedApplicationBuilder builder, string name, int? port, string mongodPath)
     {
-        var dataDirectory = builder.Configuration[MongodDataPathKey] is { Length: > 0 } configured
-            ? Path.GetFullPath(configured)
+        var dataDirectory = HasConfiguredDataPath(builder)
+            ? Path.GetFullPath(builder.Configuration[MongodDataPathKey]!)
             : Path.Combine(PerUserDataRoot(), SanitizeName(builder.Environment.ApplicationName), name);
         var server = new MongoDBExecutableResource(name, mongodPath, dataDirectory);
 
@@ -154,7 +254,7 @@ public static partial class MongoDBBuilderExtensions
             });
     }
 
-    private static IResourceBuilder<T> WithPingHealthCheck<T>(this IResourceBuilder<T> builder, string databaseName)
+    private static IResourceBuilder<T> WithPingHealthCheck<T>(this IResourceBuilder<T> builder, IMongoDBServerResource server, string databaseName)
         where T : IResourceWithConnectionString
     {
         var resource = builder.Resource;
@@ -163,7 +263,7 @@ public static partial class MongoDBBuilderExtensions
         builder.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             key,
             services => new MongoDBHealthCheck(
-                resource, databaseName, HealthCheckTimeout, services.GetRequiredService<MongoDBHealthCheckClients>()),
+                resource, server, databaseName, HealthCheckTimeout, services.GetRequiredService<MongoDBHealthCheckClients>()),
             failureStatus: null,
             tags: null,
             timeout: HealthCheckTimeout));
@@ -207,6 +307,10 @@ public static partial class MongoDBBuilderExtensions
                 $"{string.Join(" or ", candidates.Select(c => $"'{c}'"))}. Point {MongodPathKey} at a mongod binary, " +
                 "or unset it to run MongoDB in a container.");
     }
+
+    // An operator's (or a test's) MONGOD_DATA_PATH wins over the data options in AppHost code.
+    private static bool HasConfiguredDataPath(IDistributedApplicationBuilder builder) =>
+        !string.IsNullOrEmpty(builder.Configuration[MongodDataPathKey]);
 
     private static string PerUserDataRoot() =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "aspire-mongod");

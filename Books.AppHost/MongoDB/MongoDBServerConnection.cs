@@ -22,6 +22,9 @@ internal sealed class MongoDBServerConnection(IResourceWithEndpoints server, Par
 
     public IReadOnlyDictionary<string, string> Databases => _databases;
 
+    /// <summary>The replica set this single member forms, or <see langword="null"/> for a standalone server.</summary>
+    public string? ReplicaSetName { get; set; }
+
     public ReferenceExpression UserNameReference => userName is not null
         ? ReferenceExpression.Create($"{userName}")
         : ReferenceExpression.Create($"{DefaultUserName}");
@@ -53,9 +56,23 @@ internal sealed class MongoDBServerConnection(IResourceWithEndpoints server, Par
             builder.Append($"{databaseName:uri}");
         }
 
+        List<string> options = [];
         if (password is not null)
         {
-            builder.AppendLiteral($"?authSource={AuthenticationDatabase}&authMechanism={AuthenticationMechanism}");
+            options.Add($"authSource={AuthenticationDatabase}");
+            options.Add($"authMechanism={AuthenticationMechanism}");
+        }
+
+        if (ReplicaSetName is not null)
+        {
+            // The member's own address (inside a container, or the unproxied port) is not the one the
+            // client dials, so clients talk to this single member directly rather than discover it.
+            options.Add("directConnection=true");
+        }
+
+        if (options.Count > 0)
+        {
+            builder.AppendLiteral($"?{string.Join('&', options)}");
         }
 
         return builder.Build();

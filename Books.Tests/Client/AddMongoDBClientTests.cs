@@ -1,7 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Aspire.MongoDB.Driver;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MongoDB.Driver;
+using MongoDB.Driver.Core.Configuration;
 
 namespace Books.Tests.Client;
 
@@ -89,5 +94,145 @@ public sealed class AddMongoDBClientTests
         var settings = host.Services.GetRequiredService<IMongoClient>().Settings;
         Assert.False(settings.TracingOptions.Disabled);
         Assert.Equal(0, settings.TracingOptions.QueryTextMaxLength);
+    }
+
+    [Fact]
+    public void Settings_bind_in_the_official_order_section_then_named_then_connection_string_then_delegate()
+    {
+        var builder = CreateBuilder(
+            ("Aspire:MongoDB:Driver:HealthCheckTimeout", "1000"),
+            ("Aspire:MongoDB:Driver:DisableTracing", "true"),
+            ("Aspire:MongoDB:Driver:booksdb:HealthCheckTimeout", "2000"),
+            ("Aspire:MongoDB:Driver:booksdb:ConnectionString", "mongodb://named-host/nameddb"),
+            ("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"));
+        MongoDBSettingsSnapshot? seen = null;
+
+        builder.AddMongoDBClient("booksdb", settings =>
+        {
+            seen = new(settings.ConnectionString, settings.HealthCheckTimeout, settings.DisableTracing);
+            settings.DisableHealthChecks = true;
+        });
+
+        Assert.Equal(new MongoDBSettingsSnapshot("mongodb://localhost:27017/booksdb", 2000, true), seen);
+        using var host = builder.Build();
+        Assert.True(host.Services.GetRequiredService<IMongoClient>().Settings.TracingOptions.Disabled);
+        Assert.Empty(host.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations);
+    }
+
+    private sealed record MongoDBSettingsSnapshot(string? ConnectionString, int? HealthCheckTimeout, bool DisableTracing);
+
+    [Fact]
+    public void Health_check_is_registered_under_the_official_name_with_a_bounded_timeout()
+    {
+        var builder = CreateBuilder(("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"));
+        builder.AddMongoDBClient("booksdb");
+
+        using var host = builder.Build();
+
+        var registration = Assert.Single(host.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations);
+        Assert.Equal("MongoDB.Driver", registration.Name);
+        Assert.Equal(TimeSpan.FromMilliseconds(MongoDBSettings.DefaultHealthCheckTimeoutMilliseconds), registration.Timeout);
+    }
+
+    [Fact]
+    public void Configure_client_settings_runs_last_and_can_turn_query_text_on()
+    {
+        var builder = CreateBuilder(("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"));
+        builder.AddMongoDBClient("booksdb", configureClientSettings: settings =>
+            settings.TracingOptions = new TracingOptions { QueryTextMaxLength = 200 });
+
+        using var host = builder.Build();
+
+        Assert.Equal(200, host.Services.GetRequiredService<IMongoClient>().Settings.TracingOptions.QueryTextMaxLength);
+    }
+
+    [Fact]
+    public void Keyed_clients_are_separate_and_each_gets_its_database()
+    {
+        var builder = CreateBuilder(
+            ("ConnectionStrings:books", "mongodb://localhost:27017/booksdb"),
+            ("ConnectionStrings:audit", "mongodb://localhost:27018/auditdb"));
+        builder.AddKeyedMongoDBClient("books");
+        builder.AddKeyedMongoDBClient("audit");
+
+        using var host = builder.Build();
+
+        var books = host.Services.GetRequiredKeyedService<IMongoClient>("books");
+        var audit = host.Services.GetRequiredKeyedService<IMongoClient>("audit");
+        Assert.NotSame(books, audit);
+        Assert.Equal("booksdb", host.Services.GetRequiredKeyedService<IMongoDatabase>("books").DatabaseNamespace.DatabaseName);
+        Assert.Equal("auditdb", host.Services.GetRequiredKeyedService<IMongoDatabase>("audit").DatabaseNamespace.DatabaseName);
+        Assert.Null(host.Services.GetService<IMongoClient>());
+        var names = host.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations.Select(r => r.Name);
+        Assert.Equal(["MongoDB.Driver_audit", "MongoDB.Driver_books"], names.Order());
+    }
+
+    [Fact]
+    public void Connection_string_without_database_registers_no_database()
+    {
+        var builder = CreateBuilder(("ConnectionStrings:booksdb", "mongodb://localhost:27017"));
+        builder.AddMongoDBClient("booksdb");
+
+        using var host = builder.Build();
+
+        Assert.NotNull(host.Services.GetService<IMongoClient>());
+        Assert.Null(host.Services.GetService<IMongoDatabase>());
+    }
+
+    [Fact]
+    public async Task Client_is_created_once_however_many_resolve_it_concurrently()
+    {
+        var builder = CreateBuilder(("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"));
+        var created = 0;
+        builder.AddMongoDBClient("booksdb", configureClientSettings: _ => Interlocked.Increment(ref created));
+        using var host = builder.Build();
+
+        var resolved = await Task.WhenAll(Enumerable.Range(0, 32).Select(i => Task.Run(() =>
+            i % 2 == 0 ? host.Services.GetRequiredService<IMongoClient>() : host.Services.GetRequiredService<IMongoDatabase>().Client,
+            TestContext.Current.CancellationToken)));
+
+        Assert.Equal(1, created);
+        Assert.Single(resolved.Distinct());
+    }
+
+    [Fact]
+    public async Task Client_is_disposed_when_the_host_stops()
+    {
+        var builder = CreateBuilder(("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"));
+        builder.AddMongoDBClient("booksdb");
+        var host = builder.Build();
+        var client = host.Services.GetRequiredService<IMongoClient>();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        await host.StopAsync(TestContext.Current.CancellationToken);
+        host.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => client.StartSession(cancellationToken: TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public void Client_names_the_application_and_logs_through_the_hosts_logger_factory()
+    {
+        var builder = CreateBuilder(("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"));
+        builder.Environment.ApplicationName = "books-api-under-test";
+        builder.AddMongoDBClient("booksdb");
+
+        using var host = builder.Build();
+
+        var settings = host.Services.GetRequiredService<IMongoClient>().Settings;
+        Assert.Equal("books-api-under-test", settings.ApplicationName);
+        Assert.Equal("Books.MongoDB.Driver", settings.LibraryInfo.Name);
+        Assert.Same(host.Services.GetRequiredService<ILoggerFactory>(), settings.LoggingSettings.LoggerFactory);
+    }
+
+    [Fact]
+    public void Connection_string_in_the_application_name_wins_over_the_host_name()
+    {
+        var builder = CreateBuilder(("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb?appName=from-url"));
+        builder.AddMongoDBClient("booksdb");
+
+        using var host = builder.Build();
+
+        Assert.Equal("from-url", host.Services.GetRequiredService<IMongoClient>().Settings.ApplicationName);
     }
 }

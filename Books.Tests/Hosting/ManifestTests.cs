@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Books.Tests.Hosting;
+
+/// <summary>Publishing Books.AppHost as a manifest: what a deployment tool would be given.</summary>
+public sealed class ManifestTests : IDisposable
+{
+    private readonly string _output = Directory.CreateTempSubdirectory("books-manifest-").FullName;
+
+    public void Dispose() => Directory.Delete(_output, recursive: true);
+
+    [Fact]
+    public async Task Manifest_describes_mongo_as_a_container_and_wires_books_api_to_booksdb()
+    {
+        var manifestPath = Path.Combine(_output, "aspire-manifest.json");
+
+        // The AppHost the test project built, run as `dotnet Books.AppHost.dll --publisher manifest ...`.
+        // MONGOD_PATH is set on purpose: publishing always describes the container.
+        var appHost = Path.Combine(AppContext.BaseDirectory, "Books.AppHost.dll");
+        var (exitCode, output) = await RunAsync("dotnet", [appHost, "--publisher", "manifest", "--output-path", manifestPath, "MONGOD_PATH=/nonexistent/mongod"]);
+        Assert.True(exitCode == 0, output);
+
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath, TestContext.Current.CancellationToken));
+        var resources = manifest.RootElement.GetProperty("resources");
+
+        var mongo = resources.GetProperty("mongo");
+        Assert.Equal("container.v0", mongo.GetProperty("type").GetString());
+        Assert.StartsWith("docker.io/library/mongo:8.", mongo.GetProperty("image").GetString());
+        Assert.Equal("admin", mongo.GetProperty("env").GetProperty("MONGO_INITDB_ROOT_USERNAME").GetString());
+        Assert.Equal("{mongo-password.value}", mongo.GetProperty("env").GetProperty("MONGO_INITDB_ROOT_PASSWORD").GetString());
+        var volume = Assert.Single(mongo.GetProperty("volumes").EnumerateArray().ToArray());
+        Assert.Equal("/data/db", volume.GetProperty("target").GetString());
+        Assert.Equal(27017, mongo.GetProperty("bindings").GetProperty("tcp").GetProperty("targetPort").GetInt32());
+
+        Assert.Contains("/booksdb?authSource=admin", resources.GetProperty("booksdb").GetProperty("connectionString").GetString());
+        Assert.True(resources.GetProperty("mongo-password").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+
+        var api = resources.GetProperty("books-api");
+        Assert.Equal("project.v0", api.GetProperty("type").GetString());
+        Assert.Equal("{booksdb.connectionString}", api.GetProperty("env").GetProperty("ConnectionStrings__booksdb").GetString());
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, string[] arguments)
+    {
+        var startInfo = new ProcessStartInfo(fileName, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        using var process = Process.Start(startInfo)!;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}

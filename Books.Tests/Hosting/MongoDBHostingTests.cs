@@ -1,0 +1,166 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Books.Tests.Infrastructure;
+
+namespace Books.Tests.Hosting;
+
+/// <summary>The hosting integration's app model, in small app models of its own (not Books.AppHost).</summary>
+public sealed class MongoDBHostingTests : IDisposable
+{
+    private readonly string _mongod = MongodStandIn.LauncherPath;
+    private readonly string _temp = Directory.CreateTempSubdirectory("books-hosting-").FullName;
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    public void Dispose() => Directory.Delete(_temp, recursive: true);
+
+    private static IDistributedApplicationBuilder CreateBuilder(params string[] args) =>
+        DistributedApplication.CreateBuilder(new DistributedApplicationOptions { Args = args, DisableDashboard = true });
+
+    private static Dictionary<string, string> Properties(IResourceWithConnectionString resource) =>
+        resource.GetConnectionProperties().ToDictionary(p => p.Key, p => p.Value.ValueExpression);
+
+    [Fact]
+    public void Container_database_exposes_connection_properties_with_credentials()
+    {
+        var builder = CreateBuilder();
+        var db = builder.AddMongoDB("mongo").AddDatabase("booksdb");
+
+        var properties = Properties(db.Resource);
+
+        Assert.Equal("{mongo.bindings.tcp.host}", properties["Host"]);
+        Assert.Equal("{mongo.bindings.tcp.port}", properties["Port"]);
+        Assert.Equal("admin", properties["Username"]);
+        Assert.Equal("{mongo-password.value}", properties["Password"]);
+        Assert.Equal("booksdb", properties["DatabaseName"]);
+        Assert.Equal(db.Resource.ConnectionStringExpression.ValueExpression, properties["Uri"]);
+    }
+
+    [Fact]
+    public void Executable_database_exposes_connection_properties_without_credentials()
+    {
+        var builder = CreateBuilder($"MONGOD_PATH={_mongod}");
+        var db = builder.AddMongoDB("mongo").AddDatabase("catalog", "catalogdb");
+
+        var properties = Properties(db.Resource);
+
+        Assert.Equal(["DatabaseName", "Host", "Port", "Uri"], properties.Keys.Order());
+        Assert.Equal("catalogdb", properties["DatabaseName"]);
+        Assert.Equal("mongodb://{mongo.bindings.tcp.host}:{mongo.bindings.tcp.port}/catalogdb", properties["Uri"]);
+    }
+
+    [Fact]
+    public void Custom_user_and_password_parameters_flow_into_the_connection_string()
+    {
+        var builder = CreateBuilder("Parameters:user=books", "Parameters:pass=p@ss/word");
+        var mongo = builder.AddMongoDB("mongo", port: 27999,
+            userName: builder.AddParameter("user"), password: builder.AddParameter("pass", secret: true));
+
+        Assert.Equal(
+            "mongodb://{user.value}:{pass.value}@{mongo.bindings.tcp.host}:{mongo.bindings.tcp.port}/?authSource=admin&authMechanism=SCRAM-SHA-256",
+            mongo.Resource.ConnectionStringExpression.ValueExpression);
+        Assert.Equal(27999, Assert.Single(mongo.Resource.Annotations.OfType<EndpointAnnotation>()).Port);
+    }
+
+    [Fact]
+    public void Container_data_volume_and_bind_mount_map_to_data_db()
+    {
+        var builder = CreateBuilder();
+        var volume = builder.AddMongoDB("a").WithDataVolume("books-data");
+        var bind = builder.AddMongoDB("b").WithDataBindMount(_temp);
+
+        var volumeMount = Assert.Single(volume.Resource.Annotations.OfType<ContainerMountAnnotation>());
+        Assert.Equal(("books-data", "/data/db", ContainerMountType.Volume), (volumeMount.Source, volumeMount.Target, volumeMount.Type));
+        var bindMount = Assert.Single(bind.Resource.Annotations.OfType<ContainerMountAnnotation>());
+        Assert.Equal((_temp, "/data/db", ContainerMountType.BindMount), (bindMount.Source, bindMount.Target, bindMount.Type));
+    }
+
+    [Fact]
+    public void Executable_data_defaults_to_a_per_user_folder_and_follows_volume_and_bind_mount()
+    {
+        var builder = CreateBuilder($"MONGOD_PATH={_mongod}");
+        var plain = (MongoDBExecutableResource)builder.AddMongoDB("plain").Resource;
+        var volume = (MongoDBExecutableResource)builder.AddMongoDB("vol").WithDataVolume("books-data").Resource;
+        var bind = (MongoDBExecutableResource)builder.AddMongoDB("bind").WithDataBindMount(_temp).Resource;
+
+        var perUser = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+        Assert.StartsWith(perUser, plain.DataDirectory);
+        Assert.EndsWith("plain", plain.DataDirectory);
+        Assert.Equal(Path.Combine(perUser, "aspire-mongod", "volumes", "books-data"), volume.DataDirectory);
+        Assert.Equal(_temp, bind.DataDirectory);
+    }
+
+    [Fact]
+    public void Configured_data_path_wins_over_volume_in_executable_mode()
+    {
+        var builder = CreateBuilder($"MONGOD_PATH={_mongod}", $"MONGOD_DATA_PATH={_temp}");
+
+        var mongo = (MongoDBExecutableResource)builder.AddMongoDB("mongo").WithDataVolume().Resource;
+
+        Assert.Equal(_temp, mongo.DataDirectory);
+    }
+
+    [Fact]
+    public void Init_files_are_copied_into_the_entrypoint_folder()
+    {
+        var builder = CreateBuilder();
+
+        var mongo = builder.AddMongoDB("mongo").WithInitFiles(_temp);
+
+        var files = Assert.Single(mongo.Resource.Annotations.OfType<ContainerFileSystemCallbackAnnotation>());
+        Assert.Equal("/docker-entrypoint-initdb.d", files.DestinationPath);
+    }
+
+    [Fact]
+    public async Task Container_replica_set_adds_replSet_key_file_and_direct_connection()
+    {
+        var builder = CreateBuilder();
+
+        var mongo = builder.AddMongoDB("mongo").WithReplicaSet("rs1");
+        var db = mongo.AddDatabase("booksdb");
+
+        var args = await AppModelValues.ArgumentsAsync(mongo.Resource, Cancellation);
+        Assert.Equal(["--replSet", "rs1", "--keyFile", "/etc/mongo-keyfile/keyfile"], args);
+        var keyFile = Assert.Single(mongo.Resource.Annotations.OfType<ContainerFileSystemCallbackAnnotation>());
+        Assert.Equal("/etc/mongo-keyfile", keyFile.DestinationPath);
+        Assert.EndsWith("/booksdb?authSource=admin&authMechanism=SCRAM-SHA-256&directConnection=true", db.Resource.ConnectionStringExpression.ValueExpression);
+        Assert.Equal("rs1", mongo.Resource.ReplicaSetName);
+    }
+
+    [Fact]
+    public async Task Executable_replica_set_passes_replSet_to_mongod()
+    {
+        var builder = CreateBuilder($"MONGOD_PATH={_mongod}", $"MONGOD_DATA_PATH={_temp}");
+
+        var mongo = builder.AddMongoDB("mongo").WithReplicaSet();
+
+        var args = await AppModelValues.ArgumentsAsync(mongo.Resource, Cancellation);
+        Assert.Equal(["--port", "{mongo.bindings.tcp.targetPort}", "--bind_ip", "127.0.0.1", "--dbpath", _temp, "--replSet", "rs0"], args);
+        Assert.Equal("mongodb://{mongo.bindings.tcp.host}:{mongo.bindings.tcp.port}/?directConnection=true",
+            mongo.Resource.ConnectionStringExpression.ValueExpression);
+    }
+
+    [Fact]
+    public void Server_and_each_database_get_a_health_check()
+    {
+        var builder = CreateBuilder();
+        var mongo = builder.AddMongoDB("mongo");
+        var db = mongo.AddDatabase("booksdb");
+
+        Assert.Equal("mongo_check", Assert.Single(mongo.Resource.Annotations.OfType<HealthCheckAnnotation>()).Key);
+        Assert.Equal("booksdb_check", Assert.Single(db.Resource.Annotations.OfType<HealthCheckAnnotation>()).Key);
+    }
+
+    [Theory]
+    [InlineData("has.dot")]
+    [InlineData("has space")]
+    [InlineData("a/b")]
+    public void Invalid_database_name_is_rejected(string databaseName)
+    {
+        var builder = CreateBuilder();
+
+        var error = Assert.Throws<ArgumentException>(() => builder.AddMongoDB("mongo").AddDatabase("db", databaseName));
+
+        Assert.Contains(databaseName, error.Message);
+    }
+}
