@@ -1,4 +1,5 @@
 using Books.Api.Books;
+using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -6,8 +7,7 @@ builder.AddServiceDefaults();
 builder.AddMongoDBClient("booksdb");
 builder.AddBooks();
 
-builder.Services.AddProblemDetails();
-builder.Services.AddValidation();
+builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = BookProblems.Explain);
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
@@ -16,7 +16,13 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 
 app.MapOpenApi();
+if (app.Environment.IsDevelopment())
+{
+    app.MapScalarApiReference();
+}
+
 app.MapDefaultEndpoints();
 app.MapBooksApi();
+app.MapBooksAdminApi(app.Environment);
 
 app.Run();

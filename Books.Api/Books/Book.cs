@@ -3,18 +3,58 @@ using MongoDB.Bson.Serialization.Attributes;
 
 namespace Books.Api.Books;
 
-/// <summary>A book as stored in the <c>books</c> collection. Not the API contract: see <see cref="BookResponse"/>.</summary>
+/// <summary>
+/// A book as stored in the <c>books</c> collection. Not the API contract (see <see cref="BookResponse"/>):
+/// it also holds the lower-cased keys that filters, sorts and cursors use.
+/// </summary>
 public sealed class Book
 {
     [BsonId]
     public ObjectId Id { get; init; }
 
+    [BsonElement("isbn")]
+    public required string Isbn { get; init; }
+
     [BsonElement("title")]
     public required string Title { get; init; }
 
-    [BsonElement("author")]
-    public required string Author { get; init; }
+    [BsonElement("titleKey")]
+    public required string TitleKey { get; init; }
+
+    [BsonElement("authors")]
+    public required List<string> Authors { get; init; }
+
+    [BsonElement("authorKeys")]
+    public required List<string> AuthorKeys { get; init; }
+
+    [BsonElement("publishedYear"), BsonIgnoreIfNull]
+    public int? PublishedYear { get; init; }
+
+    /// <summary>The year, or 0 when unknown: a sort key that is never null, so keyset cursors stay simple.</summary>
+    [BsonElement("yearKey")]
+    public int YearKey { get; init; }
+
+    [BsonElement("publisher"), BsonIgnoreIfNull]
+    public string? Publisher { get; init; }
+
+    [BsonElement("language"), BsonIgnoreIfNull]
+    public string? Language { get; init; }
+
+    [BsonElement("pageCount"), BsonIgnoreIfNull]
+    public int? PageCount { get; init; }
+
+    [BsonElement("tags")]
+    public required List<string> Tags { get; init; }
+
+    [BsonElement("summary"), BsonIgnoreIfNull]
+    public string? Summary { get; init; }
 
     [BsonElement("createdAt")]
     public DateTime CreatedAt { get; init; }
+
+    [BsonElement("updatedAt")]
+    public DateTime UpdatedAt { get; init; }
+
+    [BsonElement("version")]
+    public long Version { get; init; }
 }

@@ -1,70 +1,413 @@
 using System.ComponentModel;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace Books.Api.Books;
 
+/// <summary>Query string of <c>GET /api/books</c>.</summary>
+public sealed record BookListQuery(
+    [property: Description("Only books with this author (case-insensitive, whole name).")] string? Author,
+    [property: Description("Only books with this tag (case-insensitive).")] string? Tag,
+    [property: Description("Only books published in or after this year.")] int? YearFrom,
+    [property: Description("Only books published in or before this year.")] int? YearTo,
+    [property: Description("Text the title contains (case-insensitive; taken literally, not as a pattern).")] string? Q,
+    [property: Description("title, publishedYear or createdAt; prefix - for descending. Default title.")] string? Sort,
+    [property: Description("Page size, 1 to 100. Default 20.")] int? Limit,
+    [property: Description("The nextCursor of the previous page.")] string? Cursor);
+
 public static class BooksApi
 {
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+    public const int MaxBodyBytes = 64 * 1024;
+    public const string MergePatchMediaType = "application/merge-patch+json";
+    private const int MaxFilterLength = 200;
+
+    private static readonly JsonDocumentOptions s_patchOptions = new() { MaxDepth = 32, AllowDuplicateProperties = false };
+
     public static RouteGroupBuilder MapBooksApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/books").WithTags("Books");
+        var api = app.MapGroup("/api/books")
+            .WithTags("Books")
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-        api.MapPost("/", CreateBook)
-            .WithName(nameof(CreateBook))
-            .WithSummary("Add a book")
-            .ProducesValidationProblem();
+        api.MapGet("/", ListBooks)
+            .WithName(nameof(ListBooks))
+            .WithSummary("List books")
+            .WithDescription("Filters, sorts and pages through books with an opaque keyset cursor.");
 
         api.MapGet("/{id}", GetBook)
             .WithName(nameof(GetBook))
             .WithSummary("Get a book by id")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithDescription("Answers 304 when If-None-Match names the current ETag.")
+            .Produces(StatusCodes.Status304NotModified);
+
+        api.MapGet("/by-isbn/{isbn}", GetBookByIsbn)
+            .WithName(nameof(GetBookByIsbn))
+            .WithSummary("Get a book by ISBN")
+            .WithDescription("Any form of the ISBN finds the book: ISBN-10 or ISBN-13, with or without hyphens.");
+
+        api.MapPost("/", CreateBook)
+            .WithName(nameof(CreateBook))
+            .WithSummary("Add a book")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        api.MapPut("/{id}", ReplaceBook)
+            .WithName(nameof(ReplaceBook))
+            .WithSummary("Replace a book")
+            .WithDescription("Replaces every client-owned field. With If-Match, only if the book is still at that version.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        api.MapPatch("/{id}", PatchBook)
+            .WithName(nameof(PatchBook))
+            .WithSummary("Change some fields of a book")
+            .WithDescription("An RFC 7396 merge patch: fields given are set, fields given as null are removed. With If-Match, only if the book is still at that version.")
+            .Accepts<BookRequest>(MergePatchMediaType)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        api.MapDelete("/{id}", DeleteBook)
+            .WithName(nameof(DeleteBook))
+            .WithSummary("Delete a book")
+            .WithDescription("With If-Match, only if the book is still at that version.")
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
         return api;
     }
 
-    public static async Task<Created<BookResponse>> CreateBook(
-        CreateBookRequest request,
+    public static async Task<Results<Ok<BookPage>, ValidationProblem>> ListBooks(
+        [AsParameters] BookListQuery query,
         IMongoCollection<Book> books,
-        TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        var book = new Book
+        var errors = new Dictionary<string, string[]>();
+        var limit = query.Limit ?? DefaultPageSize;
+        if (limit is < 1 or > MaxPageSize)
         {
-            Id = ObjectId.GenerateNewId(),
-            Title = request.Title!.Trim(),
-            Author = request.Author!.Trim(),
-            CreatedAt = TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime),
-        };
+            errors["limit"] = [$"'limit' is between 1 and {MaxPageSize} ({limit} given)."];
+        }
 
-        await books.InsertOneAsync(book, cancellationToken: cancellationToken);
+        var sort = BookSort.Parse(query.Sort);
+        if (sort is null)
+        {
+            errors["sort"] = [$"'sort' is one of {string.Join(", ", BookSort.Names)}."];
+        }
 
-        return TypedResults.Created($"/api/books/{book.Id}", BookResponse.From(book));
+        foreach (var (name, value) in new[] { ("author", query.Author), ("tag", query.Tag), ("q", query.Q) })
+        {
+            if (value is { Length: > MaxFilterLength })
+            {
+                errors[name] = [$"'{name}' is at most {MaxFilterLength} characters long."];
+            }
+        }
+
+        if (query.YearFrom > query.YearTo)
+        {
+            errors["yearFrom"] = ["'yearFrom' is after 'yearTo'."];
+        }
+
+        var author = NullIfBlank(query.Author)?.ToLowerInvariant();
+        var tag = NullIfBlank(query.Tag)?.ToLowerInvariant();
+        var q = NullIfBlank(query.Q);
+        var queryHash = BookCursor.HashQuery(sort?.Name, author, tag, query.YearFrom?.ToString(), query.YearTo?.ToString(), q);
+        BookCursor? cursor = null;
+        if (sort is not null && NullIfBlank(query.Cursor) is { } cursorText
+            && (cursor = BookCursor.Decode(cursorText, sort, queryHash, out var cursorProblem)) is null)
+        {
+            errors["cursor"] = [cursorProblem!];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var filter = Builders<Book>.Filter;
+        var conditions = new List<FilterDefinition<Book>>();
+        if (author is not null)
+        {
+            conditions.Add(filter.AnyEq(b => b.AuthorKeys, author));
+        }
+
+        if (tag is not null)
+        {
+            conditions.Add(filter.AnyEq(b => b.Tags, tag));
+        }
+
+        if (query.YearFrom is { } from)
+        {
+            conditions.Add(filter.Gte(b => b.PublishedYear, from));
+        }
+
+        if (query.YearTo is { } to)
+        {
+            conditions.Add(filter.Lte(b => b.PublishedYear, to));
+        }
+
+        if (q is not null)
+        {
+            // Escaped, so user text is matched literally, never run as a pattern.
+            conditions.Add(filter.Regex(b => b.Title, new BsonRegularExpression(Regex.Escape(q), "i")));
+        }
+
+        if (cursor is not null)
+        {
+            conditions.Add(After(sort!, cursor));
+        }
+
+        var order = sort!.Descending
+            ? Builders<Book>.Sort.Descending(sort.Field).Descending("_id")
+            : Builders<Book>.Sort.Ascending(sort.Field).Ascending("_id");
+        var page = await books.Find(conditions.Count > 0 ? filter.And(conditions) : filter.Empty)
+            .Sort(order)
+            .Limit(limit + 1)
+            .ToListAsync(cancellationToken);
+
+        string? nextCursor = null;
+        if (page.Count > limit)
+        {
+            page.RemoveAt(limit);
+            var last = page[^1];
+            nextCursor = new BookCursor(sort.Name, sort.KeyOf(last), last.Id, queryHash).Encode();
+        }
+
+        return TypedResults.Ok(new BookPage([.. page.Select(BookResponse.From)], nextCursor));
     }
 
-    public static async Task<Results<Ok<BookResponse>, ProblemHttpResult>> GetBook(
+    /// <summary>Books strictly after the cursor in the listing order: (key, id) compared as a pair.</summary>
+    private static FilterDefinition<Book> After(BookSort sort, BookCursor cursor)
+    {
+        var filter = Builders<Book>.Filter;
+        return sort.Descending
+            ? filter.Or(filter.Lt(sort.Field, cursor.Key), filter.And(filter.Eq(sort.Field, cursor.Key), filter.Lt("_id", cursor.Id)))
+            : filter.Or(filter.Gt(sort.Field, cursor.Key), filter.And(filter.Eq(sort.Field, cursor.Key), filter.Gt("_id", cursor.Id)));
+    }
+
+    public static async Task<Results<Ok<BookResponse>, StatusCodeHttpResult, ProblemHttpResult>> GetBook(
         [Description("The book's id (24 hex digits).")] string id,
+        HttpContext context,
         IMongoCollection<Book> books,
         CancellationToken cancellationToken)
     {
         // A malformed id cannot name a book, so it is a 404 like any unknown id.
+        var book = ObjectId.TryParse(id, out var objectId)
+            ? await books.Find(b => b.Id == objectId).FirstOrDefaultAsync(cancellationToken)
+            : null;
+        if (book is null)
+        {
+            return BookNotFound(id);
+        }
+
+        context.Response.Headers.ETag = BookETag.For(book.Version);
+        return BookETag.IfNoneMatchHits(context.Request, book.Version)
+            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
+            : TypedResults.Ok(BookResponse.From(book));
+    }
+
+    public static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> GetBookByIsbn(
+        [Description("ISBN-10 or ISBN-13, with or without hyphens.")] string isbn,
+        HttpContext context,
+        IMongoCollection<Book> books,
+        CancellationToken cancellationToken)
+    {
+        if (Isbn.TryParse(isbn, out var isbn13) is { } problem)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["isbn"] = [problem] });
+        }
+
+        var book = await books.Find(b => b.Isbn == isbn13).FirstOrDefaultAsync(cancellationToken);
+        if (book is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Book not found",
+                detail: $"No book has the ISBN {isbn13}.");
+        }
+
+        context.Response.Headers.ETag = BookETag.For(book.Version);
+        return TypedResults.Ok(BookResponse.From(book));
+    }
+
+    public static async Task<Results<Created<BookResponse>, ValidationProblem, ProblemHttpResult>> CreateBook(
+        BookRequest request,
+        HttpContext context,
+        IMongoCollection<Book> books,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var now = Now(clock);
+        if (BookInput.Validate(request, now.Year, out var errors) is not { } fields)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var book = BookDocuments.Create(fields, now);
+        try
+        {
+            await books.InsertOneAsync(book, cancellationToken: cancellationToken);
+        }
+        catch (MongoException ex) when (DuplicateKey.Is(ex))
+        {
+            return IsbnConflict(fields.Isbn);
+        }
+
+        context.Response.Headers.ETag = BookETag.For(book.Version);
+        return TypedResults.Created($"/api/books/{book.Id}", BookResponse.From(book));
+    }
+
+    public static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> ReplaceBook(
+        [Description("The book's id (24 hex digits).")] string id,
+        BookRequest request,
+        HttpContext context,
+        IMongoCollection<Book> books,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var now = Now(clock);
+        if (BookInput.Validate(request, now.Year, out var errors) is not { } fields)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        return await UpdateAsync(id, BookDocuments.Replace(fields, now), fields.Isbn, context, books, cancellationToken);
+    }
+
+    public static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> PatchBook(
+        [Description("The book's id (24 hex digits).")] string id,
+        HttpContext context,
+        IMongoCollection<Book> books,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        if (!IsMergePatch(context.Request.ContentType))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+                detail: $"PATCH takes a JSON merge patch: send Content-Type: {MergePatchMediaType}.");
+        }
+
+        JsonDocument patch;
+        try
+        {
+            patch = await JsonDocument.ParseAsync(context.Request.Body, s_patchOptions, cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed JSON",
+                detail: $"The request body is not valid JSON: {ex.Message}");
+        }
+
+        using (patch)
+        {
+            var now = Now(clock);
+            if (BookInput.ValidatePatch(patch.RootElement, now.Year, out var errors) is not { } changes)
+            {
+                return TypedResults.ValidationProblem(errors);
+            }
+
+            var isbn = changes.FirstOrDefault(c => c.Field == "isbn")?.Value as string;
+            return await UpdateAsync(id, BookDocuments.Patch(changes, now), isbn, context, books, cancellationToken);
+        }
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteBook(
+        [Description("The book's id (24 hex digits).")] string id,
+        HttpContext context,
+        IMongoCollection<Book> books,
+        CancellationToken cancellationToken)
+    {
         if (!ObjectId.TryParse(id, out var objectId))
         {
             return BookNotFound(id);
         }
 
-        var book = await books.Find(b => b.Id == objectId).FirstOrDefaultAsync(cancellationToken);
-        return book is null ? BookNotFound(id) : TypedResults.Ok(BookResponse.From(book));
+        var ifMatch = BookETag.IfMatchVersions(context.Request);
+        var result = await books.DeleteOneAsync(Current(objectId, ifMatch), cancellationToken);
+        return result.DeletedCount == 1
+            ? TypedResults.NoContent()
+            : await NotFoundOrStaleAsync(id, objectId, ifMatch, books, cancellationToken);
     }
 
-    // BSON dates hold milliseconds; the response must show what was stored.
-    private static DateTime TruncateToMilliseconds(DateTime value) =>
-        value.AddTicks(-(value.Ticks % TimeSpan.TicksPerMillisecond));
+    /// <summary>One findAndModify: applies the update only to the expected version, returns the result.</summary>
+    private static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        string id, UpdateDefinition<Book> update, string? isbn, HttpContext context, IMongoCollection<Book> books, CancellationToken cancellationToken)
+    {
+        if (!ObjectId.TryParse(id, out var objectId))
+        {
+            return BookNotFound(id);
+        }
+
+        var ifMatch = BookETag.IfMatchVersions(context.Request);
+        Book? updated;
+        try
+        {
+            updated = await books.FindOneAndUpdateAsync(
+                Current(objectId, ifMatch),
+                update,
+                new FindOneAndUpdateOptions<Book> { ReturnDocument = ReturnDocument.After },
+                cancellationToken);
+        }
+        catch (MongoException ex) when (DuplicateKey.Is(ex))
+        {
+            return IsbnConflict(isbn);
+        }
+
+        if (updated is null)
+        {
+            return await NotFoundOrStaleAsync(id, objectId, ifMatch, books, cancellationToken);
+        }
+
+        context.Response.Headers.ETag = BookETag.For(updated.Version);
+        return TypedResults.Ok(BookResponse.From(updated));
+    }
+
+    private static FilterDefinition<Book> Current(ObjectId id, long[]? ifMatchVersions)
+    {
+        var filter = Builders<Book>.Filter.Eq(b => b.Id, id);
+        return ifMatchVersions is null || ifMatchVersions is [BookETag.AnyVersion]
+            ? filter
+            : filter & Builders<Book>.Filter.In(b => b.Version, ifMatchVersions);
+    }
+
+    /// <summary>After a write matched nothing: was the book missing, or at another version? (Nothing was written.)</summary>
+    private static async Task<ProblemHttpResult> NotFoundOrStaleAsync(
+        string id, ObjectId objectId, long[]? ifMatch, IMongoCollection<Book> books, CancellationToken cancellationToken)
+    {
+        var current = ifMatch is null ? null : await books.Find(b => b.Id == objectId).FirstOrDefaultAsync(cancellationToken);
+        return current is not null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "The book has changed",
+                detail: $"If-Match does not name the current version of book '{id}' (its ETag is now {BookETag.For(current.Version)}). Read it again, then retry.")
+            : BookNotFound(id);
+    }
 
     private static ProblemHttpResult BookNotFound(string id) =>
-        TypedResults.Problem(
-            statusCode: StatusCodes.Status404NotFound,
-            title: "Book not found",
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Book not found",
             detail: $"No book has the id '{id}'.");
+
+    private static ProblemHttpResult IsbnConflict(string? isbn) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Duplicate ISBN",
+            detail: isbn is null ? "Another book already has this ISBN." : $"Another book already has the ISBN {isbn}.");
+
+    private static bool IsMergePatch(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
+        && mediaType.MediaType.Equals(MergePatchMediaType, StringComparison.OrdinalIgnoreCase);
+
+    // BSON dates hold milliseconds; responses must show what was stored.
+    private static DateTime Now(TimeProvider clock)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
+    }
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

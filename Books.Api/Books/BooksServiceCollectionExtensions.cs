@@ -1,3 +1,4 @@
+using Books.Api.Http;
 using MongoDB.Driver;
 
 namespace Books.Api.Books;
@@ -7,8 +8,9 @@ public static class BooksServiceCollectionExtensions
     public const string CollectionName = "books";
 
     /// <summary>
-    /// Registers the books collection on top of the process-wide <see cref="IMongoDatabase"/>
-    /// (itself from <c>AddMongoDBClient</c>): handlers take the typed collection, no wrapper.
+    /// Registers the books feature on top of the process-wide <see cref="IMongoDatabase"/> from
+    /// <c>AddMongoDBClient</c>: the typed collection (handlers take it directly, no wrapper), the index
+    /// bootstrapper and its readiness check, and the problem responses for bad requests and outages.
     /// </summary>
     /// <exception cref="InvalidOperationException">No <see cref="IMongoDatabase"/> is registered: the connection
     /// string names no database.</exception>
@@ -25,6 +27,17 @@ public static class BooksServiceCollectionExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(services =>
             services.GetRequiredService<IMongoDatabase>().GetCollection<Book>(CollectionName));
+
+        builder.Services.AddSingleton<BookIndexes>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<BookIndexes>());
+        builder.Services.AddHealthChecks().AddCheck<BookIndexes>(BookIndexes.HealthCheckName);
+
+        // Binding failures throw, so BadRequestExceptionHandler can say what was wrong.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.AllowDuplicateProperties = false);
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.AddExceptionHandler<MongoUnavailableExceptionHandler>();
+
         return builder;
     }
 }

@@ -1,0 +1,81 @@
+using MongoDB.Driver;
+
+namespace Books.Api.Books;
+
+/// <summary>Maps validated fields onto the stored document and onto single-round-trip updates.</summary>
+public static class BookDocuments
+{
+    private static readonly UpdateDefinitionBuilder<Book> s_update = Builders<Book>.Update;
+
+    public static Book Create(BookFields fields, DateTime now) => new()
+    {
+        Id = MongoDB.Bson.ObjectId.GenerateNewId(),
+        Isbn = fields.Isbn,
+        Title = fields.Title,
+        TitleKey = TitleKey(fields.Title),
+        Authors = [.. fields.Authors],
+        AuthorKeys = AuthorKeys(fields.Authors),
+        PublishedYear = fields.PublishedYear,
+        YearKey = fields.PublishedYear ?? 0,
+        Publisher = fields.Publisher,
+        Language = fields.Language,
+        PageCount = fields.PageCount,
+        Tags = [.. fields.Tags],
+        Summary = fields.Summary,
+        CreatedAt = now,
+        UpdatedAt = now,
+        Version = 1,
+    };
+
+    /// <summary>A full replacement (PUT) as one update, so createdAt survives without a read first.</summary>
+    public static UpdateDefinition<Book> Replace(BookFields fields, DateTime now)
+    {
+        List<BookFieldChange> changes =
+        [
+            new("isbn", fields.Isbn),
+            new("title", fields.Title),
+            new("authors", fields.Authors),
+            new("publishedYear", fields.PublishedYear),
+            new("publisher", fields.Publisher),
+            new("language", fields.Language),
+            new("pageCount", fields.PageCount),
+            new("tags", fields.Tags),
+            new("summary", fields.Summary),
+        ];
+        return Patch(changes, now);
+    }
+
+    /// <summary>A merge patch as one update: set what is given, unset what is null, bump version and updatedAt.</summary>
+    public static UpdateDefinition<Book> Patch(IReadOnlyList<BookFieldChange> changes, DateTime now)
+    {
+        var updates = new List<UpdateDefinition<Book>>
+        {
+            s_update.Set(b => b.UpdatedAt, now),
+            s_update.Inc(b => b.Version, 1),
+        };
+
+        foreach (var change in changes)
+        {
+            updates.AddRange(change switch
+            {
+                { Field: "isbn", Value: string isbn } => [s_update.Set(b => b.Isbn, isbn)],
+                { Field: "title", Value: string title } => [s_update.Set(b => b.Title, title), s_update.Set(b => b.TitleKey, TitleKey(title))],
+                { Field: "authors", Value: IReadOnlyList<string> authors } =>
+                    [s_update.Set(b => b.Authors, [.. authors]), s_update.Set(b => b.AuthorKeys, AuthorKeys(authors))],
+                { Field: "publishedYear", Value: int year } => [s_update.Set(b => b.PublishedYear, year), s_update.Set(b => b.YearKey, year)],
+                { Field: "publishedYear", Value: null } => [s_update.Unset(b => b.PublishedYear), s_update.Set(b => b.YearKey, 0)],
+                { Field: "tags", Value: IReadOnlyList<string> tags } => [s_update.Set(b => b.Tags, [.. tags])],
+                { Field: var field, Value: null } => [s_update.Unset(field)],
+                { Field: var field, Value: var value } => [s_update.Set(field, value)],
+            });
+        }
+
+        return s_update.Combine(updates);
+    }
+
+    public static string TitleKey(string title) => title.ToLowerInvariant();
+
+    public static string AuthorKey(string author) => author.Trim().ToLowerInvariant();
+
+    private static List<string> AuthorKeys(IEnumerable<string> authors) => [.. authors.Select(AuthorKey).Distinct()];
+}

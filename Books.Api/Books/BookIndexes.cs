@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MongoDB.Driver;
+
+namespace Books.Api.Books;
+
+/// <summary>
+/// Ensures the collection's indexes at startup (createIndexes is idempotent), retrying while MongoDB
+/// is unreachable; until they exist the <c>books-indexes</c> check keeps the API unready, because
+/// without the unique ISBN index a duplicate could slip in.
+/// </summary>
+public sealed partial class BookIndexes(IMongoCollection<Book> books, ILogger<BookIndexes> logger) : BackgroundService, IHealthCheck
+{
+    public const string HealthCheckName = "books-indexes";
+    private static readonly TimeSpan s_maxRetryDelay = TimeSpan.FromSeconds(30);
+    private volatile bool _ready;
+
+    public static IReadOnlyList<CreateIndexModel<Book>> Models { get; } =
+    [
+        new(Builders<Book>.IndexKeys.Ascending(b => b.Isbn), new CreateIndexOptions { Name = "isbn_unique", Unique = true }),
+        new(Builders<Book>.IndexKeys.Ascending(b => b.TitleKey).Ascending(b => b.Id), new CreateIndexOptions { Name = "title_id" }),
+        new(Builders<Book>.IndexKeys.Ascending(b => b.YearKey).Ascending(b => b.Id), new CreateIndexOptions { Name = "year_id" }),
+        new(Builders<Book>.IndexKeys.Ascending(b => b.CreatedAt).Ascending(b => b.Id), new CreateIndexOptions { Name = "created_id" }),
+        new(Builders<Book>.IndexKeys.Ascending(b => b.AuthorKeys), new CreateIndexOptions { Name = "authors" }),
+        new(Builders<Book>.IndexKeys.Ascending(b => b.Tags), new CreateIndexOptions { Name = "tags" }),
+    ];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await books.Indexes.CreateManyAsync(Models, stoppingToken);
+                _ready = true;
+                LogIndexesReady(Models.Count);
+                return;
+            }
+            catch (Exception ex) when (ex is MongoException or TimeoutException)
+            {
+                LogIndexesFailed(ex, delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, s_maxRetryDelay.Ticks));
+            }
+        }
+    }
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_ready
+            ? HealthCheckResult.Healthy()
+            : new HealthCheckResult(context.Registration.FailureStatus, "The books indexes are not created yet."));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Books indexes ensured ({Count}).")]
+    private partial void LogIndexesReady(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ensure the books indexes; retrying in {DelaySeconds} s.")]
+    private partial void LogIndexesFailed(Exception exception, double delaySeconds);
+}

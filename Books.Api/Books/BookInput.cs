@@ -1,0 +1,361 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Books.Api.Books;
+
+/// <summary>The validated, normalised content of a book: what a write stores.</summary>
+public sealed record BookFields(
+    string Isbn,
+    string Title,
+    IReadOnlyList<string> Authors,
+    int? PublishedYear,
+    string? Publisher,
+    string? Language,
+    int? PageCount,
+    IReadOnlyList<string> Tags,
+    string? Summary);
+
+/// <summary>One field of a merge patch: a new value, or <see langword="null"/> to remove an optional field.</summary>
+public sealed record BookFieldChange(string Field, object? Value);
+
+/// <summary>
+/// The rules for a book's fields, applied the same way to a full body (POST, PUT) and to each field
+/// of a merge patch. Text is trimmed, and empty after trimming counts as missing. Errors are keyed by
+/// the JSON field name, as in a ValidationProblem.
+/// </summary>
+public static partial class BookInput
+{
+    public const int MaxTitleLength = 300;
+    public const int MaxAuthors = 20;
+    public const int MaxAuthorLength = 200;
+    public const int MinYear = 1450;
+    public const int MaxPublisherLength = 200;
+    public const int MaxPageCount = 100_000;
+    public const int MaxTags = 20;
+    public const int MaxTagLength = 50;
+    public const int MaxSummaryLength = 5_000;
+
+    /// <summary>Fields only the server sets; a request naming one is rejected.</summary>
+    public static readonly IReadOnlySet<string> ServerOwnedFields =
+        new HashSet<string>(["id", "_id", "createdAt", "updatedAt", "version"], StringComparer.OrdinalIgnoreCase);
+
+    private static readonly IReadOnlySet<string> s_requiredFields =
+        new HashSet<string>(["isbn", "title", "authors"], StringComparer.OrdinalIgnoreCase);
+
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static BookFields? Validate(BookRequest request, int currentYear, out Dictionary<string, string[]> errors)
+    {
+        var collector = new Errors();
+        var isbn = ParseIsbn(collector, request.Isbn);
+        var title = RequiredText(collector, "title", request.Title, MaxTitleLength);
+        var authors = Authors(collector, request.Authors);
+        var year = Year(collector, request.PublishedYear, currentYear);
+        var publisher = OptionalText(collector, "publisher", request.Publisher, MaxPublisherLength);
+        var language = Language(collector, request.Language);
+        var pageCount = PageCount(collector, request.PageCount);
+        var tags = Tags(collector, request.Tags);
+        var summary = OptionalText(collector, "summary", request.Summary, MaxSummaryLength, allowLineBreaks: true);
+
+        errors = collector.ToDictionary();
+        return errors.Count > 0
+            ? null
+            : new BookFields(isbn!, title!, authors!, year, publisher, language, pageCount, tags, summary);
+    }
+
+    /// <summary>Reads an RFC 7396 merge patch of a book. The body must be a JSON object.</summary>
+    public static IReadOnlyList<BookFieldChange>? ValidatePatch(JsonElement patch, int currentYear, out Dictionary<string, string[]> errors)
+    {
+        var collector = new Errors();
+        var changes = new List<BookFieldChange>();
+        if (patch.ValueKind != JsonValueKind.Object)
+        {
+            collector.Add("$", "A merge patch is a JSON object of the fields to change.");
+        }
+        else
+        {
+            foreach (var property in patch.EnumerateObject())
+            {
+                if (ReadPatchField(collector, property, currentYear) is { } change)
+                {
+                    changes.Add(change);
+                }
+            }
+
+            if (changes.Count == 0 && collector.Count == 0)
+            {
+                collector.Add("$", "The patch changes nothing: name at least one field.");
+            }
+        }
+
+        errors = collector.ToDictionary();
+        return errors.Count > 0 ? null : changes;
+    }
+
+    private static BookFieldChange? ReadPatchField(Errors errors, JsonProperty property, int currentYear)
+    {
+        var name = property.Name;
+        var value = property.Value;
+        if (ServerOwnedFields.Contains(name))
+        {
+            errors.Add(name, $"'{name}' is set by the server and cannot be changed.");
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            if (s_requiredFields.Contains(name))
+            {
+                errors.Add(name, $"'{name}' is required and cannot be removed.");
+                return null;
+            }
+        }
+
+        var before = errors.Count;
+        object? parsed = name switch
+        {
+            "isbn" => As<string>(errors, name, value, JsonValueKind.String) is { } s ? ParseIsbn(errors, s) : null,
+            "title" => RequiredText(errors, name, As<string>(errors, name, value, JsonValueKind.String), MaxTitleLength),
+            "authors" => Authors(errors, AsStrings(errors, name, value)),
+            "publishedYear" => value.ValueKind == JsonValueKind.Null ? null : Year(errors, AsInt(errors, name, value), currentYear),
+            "publisher" => OptionalText(errors, name, As<string>(errors, name, value, JsonValueKind.String), MaxPublisherLength),
+            "language" => Language(errors, As<string>(errors, name, value, JsonValueKind.String)),
+            "pageCount" => value.ValueKind == JsonValueKind.Null ? null : PageCount(errors, AsInt(errors, name, value)),
+            "tags" => Tags(errors, value.ValueKind == JsonValueKind.Null ? null : AsStrings(errors, name, value)),
+            "summary" => OptionalText(errors, name, As<string>(errors, name, value, JsonValueKind.String), MaxSummaryLength, allowLineBreaks: true),
+            _ => Unknown(errors, name),
+        };
+
+        return errors.Count > before ? null : new BookFieldChange(name, parsed);
+    }
+
+    private static object? Unknown(Errors errors, string name)
+    {
+        errors.Add(name, $"'{name}' is not a field of a book.");
+        return null;
+    }
+
+    private static T? As<T>(Errors errors, string name, JsonElement value, JsonValueKind kind) where T : class
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != kind)
+        {
+            errors.Add(name, $"'{name}' must be a {kind.ToString().ToLowerInvariant()}.");
+            return null;
+        }
+
+        return value.Deserialize<T>();
+    }
+
+    private static int? AsInt(Errors errors, string name, JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number))
+        {
+            return number;
+        }
+
+        errors.Add(name, $"'{name}' must be a whole number.");
+        return null;
+    }
+
+    private static List<string?>? AsStrings(Errors errors, string name, JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(item => item.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)))
+        {
+            errors.Add(name, $"'{name}' must be an array of strings.");
+            return null;
+        }
+
+        return value.EnumerateArray().Select(item => item.GetString()).ToList();
+    }
+
+    private static string? ParseIsbn(Errors errors, string? value)
+    {
+        if (Isbn.TryParse(value, out var isbn13) is { } problem)
+        {
+            errors.Add("isbn", problem);
+            return null;
+        }
+
+        return isbn13;
+    }
+
+    private static string? RequiredText(Errors errors, string field, string? value, int maxLength)
+    {
+        var text = Normalise(errors, field, value, maxLength, allowLineBreaks: false);
+        if (text is null && !errors.Has(field))
+        {
+            errors.Add(field, $"'{field}' is required.");
+        }
+
+        return text;
+    }
+
+    private static string? OptionalText(Errors errors, string field, string? value, int maxLength, bool allowLineBreaks = false) =>
+        Normalise(errors, field, value, maxLength, allowLineBreaks);
+
+    /// <summary>Trims; returns null for missing or blank text; rejects text no client should send.</summary>
+    private static string? Normalise(Errors errors, string field, string? value, int maxLength, bool allowLineBreaks)
+    {
+        var text = value?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        if (text.Length > maxLength)
+        {
+            errors.Add(field, $"'{field}' is at most {maxLength} characters long ({text.Length} given).");
+            return null;
+        }
+
+        if (text.Any(c => char.IsControl(c) && !(allowLineBreaks && c is '\n' or '\r' or '\t')))
+        {
+            errors.Add(field, $"'{field}' contains control characters.");
+            return null;
+        }
+
+        try
+        {
+            s_strictUtf8.GetByteCount(text);
+        }
+        catch (EncoderFallbackException)
+        {
+            errors.Add(field, $"'{field}' contains an unpaired UTF-16 surrogate, which is not text.");
+            return null;
+        }
+
+        return text;
+    }
+
+    private static List<string>? Authors(Errors errors, IReadOnlyList<string?>? authors)
+    {
+        if (authors is null || authors.Count == 0)
+        {
+            errors.Add("authors", "At least one author is required.");
+            return null;
+        }
+
+        if (authors.Count > MaxAuthors)
+        {
+            errors.Add("authors", $"At most {MaxAuthors} authors ({authors.Count} given).");
+            return null;
+        }
+
+        var result = new List<string>(authors.Count);
+        for (var i = 0; i < authors.Count; i++)
+        {
+            if (RequiredText(errors, $"authors[{i}]", authors[i], MaxAuthorLength) is { } name)
+            {
+                result.Add(name);
+            }
+        }
+
+        return result.Count == authors.Count ? result : null;
+    }
+
+    private static List<string> Tags(Errors errors, IReadOnlyList<string?>? tags)
+    {
+        if (tags is null)
+        {
+            return [];
+        }
+
+        if (tags.Count > MaxTags)
+        {
+            errors.Add("tags", $"At most {MaxTags} tags ({tags.Count} given).");
+            return [];
+        }
+
+        var result = new List<string>(tags.Count);
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (RequiredText(errors, $"tags[{i}]", tags[i], MaxTagLength) is { } tag
+                && tag.ToLowerInvariant() is var lower && !result.Contains(lower))
+            {
+                result.Add(lower);
+            }
+        }
+
+        return result;
+    }
+
+    private static int? Year(Errors errors, int? year, int currentYear)
+    {
+        if (year is { } value && (value < MinYear || value > currentYear + 1))
+        {
+            errors.Add("publishedYear", $"'publishedYear' is between {MinYear} and {currentYear + 1} ({value} given).");
+            return null;
+        }
+
+        return year;
+    }
+
+    private static int? PageCount(Errors errors, int? pageCount)
+    {
+        if (pageCount is { } value && (value < 1 || value > MaxPageCount))
+        {
+            errors.Add("pageCount", $"'pageCount' is between 1 and {MaxPageCount} ({value} given).");
+            return null;
+        }
+
+        return pageCount;
+    }
+
+    private static string? Language(Errors errors, string? language)
+    {
+        var text = Normalise(errors, "language", language, maxLength: 35, allowLineBreaks: false);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!LanguageTag().IsMatch(text))
+        {
+            errors.Add("language", $"'{text}' is not a BCP 47 language tag (for example en, en-GB, pt-BR, zh-Hant-TW).");
+            return null;
+        }
+
+        // Conventional casing: language lower, script title, region upper.
+        var parts = text.Split('-');
+        for (var i = 0; i < parts.Length; i++)
+        {
+            parts[i] = i == 0 ? parts[i].ToLowerInvariant()
+                : parts[i].Length == 4 && char.IsAsciiLetter(parts[i][0]) ? char.ToUpperInvariant(parts[i][0]) + parts[i][1..].ToLowerInvariant()
+                : parts[i].Length == 2 ? parts[i].ToUpperInvariant()
+                : parts[i].ToLowerInvariant();
+        }
+
+        return string.Join('-', parts);
+    }
+
+    // language[-script][-region][-variant...], the common subset of RFC 5646.
+    [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$")]
+    private static partial Regex LanguageTag();
+
+    private sealed class Errors
+    {
+        private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+        public int Count => _errors.Values.Sum(list => list.Count);
+
+        public bool Has(string field) => _errors.ContainsKey(field);
+
+        public void Add(string field, string message)
+        {
+            if (!_errors.TryGetValue(field, out var list))
+            {
+                _errors[field] = list = [];
+            }
+
+            list.Add(message);
+        }
+
+        public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+    }
+}

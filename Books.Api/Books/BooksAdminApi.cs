@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using MongoDB.Driver;
+
+namespace Books.Api.Books;
+
+/// <summary>Operator endpoints: load the sample set; in Development, empty the collection.</summary>
+public static class BooksAdminApi
+{
+    public static RouteGroupBuilder MapBooksAdminApi(this IEndpointRouteBuilder app, IHostEnvironment environment)
+    {
+        var admin = app.MapGroup("/api/admin/books").WithTags("Admin");
+
+        admin.MapPost("/seed", SeedSampleBooks)
+            .WithName(nameof(SeedSampleBooks))
+            .WithSummary("Load the sample books")
+            .WithDescription("Idempotent: inserts the shipped sample books whose ISBN is not stored yet.");
+
+        if (environment.IsDevelopment())
+        {
+            admin.MapDelete("/", DeleteAllBooks)
+                .WithName(nameof(DeleteAllBooks))
+                .WithSummary("Delete every book (Development only)");
+        }
+
+        return admin;
+    }
+
+    public static async Task<Ok<SeedResult>> SeedSampleBooks(IMongoCollection<Book> books, TimeProvider clock, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await BookSamples.SeedAsync(books, BookSamples.Load(), clock, cancellationToken));
+
+    public static async Task<Ok<DeleteAllResult>> DeleteAllBooks(IMongoCollection<Book> books, CancellationToken cancellationToken)
+    {
+        var result = await books.DeleteManyAsync(Builders<Book>.Filter.Empty, cancellationToken);
+        return TypedResults.Ok(new DeleteAllResult(result.DeletedCount));
+    }
+}
+
+public sealed record DeleteAllResult(long Deleted);
