@@ -44,12 +44,14 @@ public static class BooksApi
 
         api.MapGet("/{id}", GetBook)
             .WithName(nameof(GetBook))
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Get a book by id")
             .WithDescription("Answers 304 when If-None-Match names the current ETag.")
             .Produces(StatusCodes.Status304NotModified);
 
         api.MapGet("/by-isbn/{isbn}", GetBookByIsbn)
             .WithName(nameof(GetBookByIsbn))
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Get a book by ISBN")
             .WithDescription("Any form of the ISBN finds the book: ISBN-10 or ISBN-13, with or without hyphens.");
 
@@ -62,6 +64,7 @@ public static class BooksApi
 
         api.MapPut("/{id}", ReplaceBook)
             .WithName(nameof(ReplaceBook))
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Replace a book")
             .WithDescription("Replaces every client-owned field. With If-Match, only if the book is still at that version.")
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -71,6 +74,7 @@ public static class BooksApi
 
         api.MapPatch("/{id}", PatchBook)
             .WithName(nameof(PatchBook))
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Change some fields of a book")
             .WithDescription("An RFC 7396 merge patch: fields given are set, fields given as null are removed. With If-Match, only if the book is still at that version.")
             .Accepts<BookRequest>(MergePatchMediaType)
@@ -81,6 +85,7 @@ public static class BooksApi
 
         api.MapDelete("/{id}", DeleteBook)
             .WithName(nameof(DeleteBook))
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Delete a book")
             .WithDescription("With If-Match, only if the book is still at that version.")
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);

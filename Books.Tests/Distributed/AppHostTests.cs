@@ -1,0 +1,65 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Books.Tests.Infrastructure;
+
+namespace Books.Tests.Distributed;
+
+/// <summary>What the running AppHost reports, and the API's operational endpoints.</summary>
+[Collection(BooksAppCollection.Name)]
+public sealed class AppHostTests(BooksAppFixture fixture)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("mongo")]
+    [InlineData("booksdb")]
+    [InlineData("books-api")]
+    public async Task AppHost_reports_each_resource_running_and_healthy(string resourceName)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timeout.CancelAfter(BooksAppFixture.RequestTimeout);
+
+        var resourceEvent = await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(resourceName, timeout.Token);
+
+        Assert.Equal("Running", resourceEvent.Snapshot.State?.Text);
+        Assert.NotEmpty(resourceEvent.Snapshot.HealthReports);
+    }
+
+    [Fact]
+    public async Task OpenApi_document_names_and_describes_every_operation_with_its_responses()
+    {
+        using var api = fixture.CreateApiClient();
+
+        var document = await api.GetFromJsonAsync<JsonElement>("/openapi/v1.json", Cancellation);
+
+        var operations = document.GetProperty("paths").EnumerateObject()
+            .Where(path => path.Name.StartsWith("/api/books", StringComparison.Ordinal))
+            .SelectMany(path => path.Value.EnumerateObject().Select(op => (Path: path.Name, Method: op.Name, Operation: op.Value)))
+            .ToList();
+        Assert.Equal(7, operations.Count);
+        Assert.All(operations, op =>
+        {
+            Assert.False(string.IsNullOrEmpty(op.Operation.GetProperty("operationId").GetString()), $"{op.Method} {op.Path}");
+            Assert.False(string.IsNullOrEmpty(op.Operation.GetProperty("summary").GetString()), $"{op.Method} {op.Path}");
+            Assert.True(op.Operation.GetProperty("responses").EnumerateObject().Count() >= 2, $"{op.Method} {op.Path}");
+        });
+
+        string[] ResponsesOf(string operationId) => operations.Single(op => op.Operation.GetProperty("operationId").GetString() == operationId)
+            .Operation.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order().ToArray();
+        Assert.Equal(["200", "400", "404", "409", "412", "413", "415", "503"], ResponsesOf("ReplaceBook"));
+        Assert.Equal(["201", "400", "409", "413", "415", "503"], ResponsesOf("CreateBook"));
+        Assert.Equal(["200", "304", "400", "404", "503"], ResponsesOf("GetBook"));
+    }
+
+    [Fact]
+    public async Task Unknown_route_returns_404_problem()
+    {
+        using var api = fixture.CreateApiClient();
+
+        using var response = await api.GetAsync("/api/nothing-here", Cancellation);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await response.ProblemAsync(Cancellation);
+    }
+}

@@ -1,0 +1,227 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Books.Api.Books;
+using Books.Tests.Infrastructure;
+
+namespace Books.Tests.Distributed;
+
+/// <summary>GET /api/books: filters, sorts, keyset pages; and the shipped sample set.</summary>
+[Collection(BooksAppCollection.Name)]
+public sealed class BookListingTests(BooksAppFixture fixture)
+{
+    private readonly HttpClient _api = fixture.CreateApiClient();
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private async Task<JsonElement> ListAsync(string query)
+    {
+        using var response = await _api.GetAsync($"/api/books?{query}", Cancellation);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Cancellation));
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+    }
+
+    private static List<string> Titles(JsonElement page) =>
+        page.GetProperty("items").EnumerateArray().Select(b => b.GetProperty("title").GetString()!).ToList();
+
+    /// <summary>Follows nextCursor to the end; returns every id seen, in order.</summary>
+    private async Task<List<string>> WalkAsync(string query, Func<int, Task>? betweenPages = null)
+    {
+        var ids = new List<string>();
+        string? cursor = null;
+        for (var page = 0; page < 1000; page++)
+        {
+            var result = await ListAsync(cursor is null ? query : $"{query}&cursor={cursor}");
+            ids.AddRange(result.GetProperty("items").EnumerateArray().Select(b => b.Id()));
+            cursor = result.GetProperty("nextCursor").GetString();
+            if (cursor is null)
+            {
+                return ids;
+            }
+
+            if (betweenPages is not null)
+            {
+                await betweenPages(page);
+            }
+        }
+
+        throw new InvalidOperationException("The walk never ended.");
+    }
+
+    [Fact]
+    public async Task Filters_by_author_tag_years_and_title_text()
+    {
+        var tag = TestBooks.NewTag();
+        await _api.CreateAsync(TestBooks.Body(title: "Alpha Centauri", tag: tag, year: 1990, author: "Ann Writer"), Cancellation);
+        await _api.CreateAsync(TestBooks.Body(title: "Beta Reader", tag: tag, year: 2000, author: "Bob Writer"), Cancellation);
+        await _api.CreateAsync(TestBooks.Body(title: "Gamma (C++) Notes", tag: tag, year: 2010, author: "Ann Writer"), Cancellation);
+
+        Assert.Equal(["Alpha Centauri", "Beta Reader", "Gamma (C++) Notes"], Titles(await ListAsync($"tag={tag.ToUpperInvariant()}")));
+        Assert.Equal(["Alpha Centauri", "Gamma (C++) Notes"], Titles(await ListAsync($"tag={tag}&author=ann%20WRITER")));
+        Assert.Equal(["Beta Reader", "Gamma (C++) Notes"], Titles(await ListAsync($"tag={tag}&yearFrom=1995")));
+        Assert.Equal(["Beta Reader"], Titles(await ListAsync($"tag={tag}&yearFrom=1995&yearTo=2005")));
+        Assert.Equal(["Beta Reader"], Titles(await ListAsync($"tag={tag}&q=READ")));
+        // Pattern characters are taken literally.
+        Assert.Equal(["Gamma (C++) Notes"], Titles(await ListAsync($"tag={tag}&q={Uri.EscapeDataString("(c++)")}")));
+        Assert.Empty(Titles(await ListAsync($"tag={tag}&q={Uri.EscapeDataString(".*")}")));
+    }
+
+    [Fact]
+    public async Task Sorts_by_title_year_and_creation_in_both_directions_with_a_stable_tiebreak()
+    {
+        var tag = TestBooks.NewTag();
+        var created = new List<JsonElement>();
+        foreach (var (title, year) in new[] { ("b", 2001), ("A", 2003), ("c", 2002), ("a", 2003) })
+        {
+            created.Add(await _api.CreateAsync(TestBooks.Body(title: title, tag: tag, year: year), Cancellation));
+        }
+
+        var idsByCreation = created.Select(b => b.Id()).ToList();
+        var a = created[1].Id();
+        var a2 = created[3].Id();
+        var (firstA, secondA) = string.CompareOrdinal(a, a2) < 0 ? ("A", "a") : ("a", "A");
+
+        Assert.Equal([firstA, secondA, "b", "c"], Titles(await ListAsync($"tag={tag}&sort=title")));
+        Assert.Equal(["c", "b", secondA, firstA], Titles(await ListAsync($"tag={tag}&sort=-title")));
+        Assert.Equal(["b", "c", firstA, secondA], Titles(await ListAsync($"tag={tag}&sort=publishedYear")));
+        Assert.Equal(idsByCreation, (await ListAsync($"tag={tag}&sort=createdAt")).GetProperty("items").EnumerateArray().Select(b => b.Id()));
+        Assert.Equal(Enumerable.Reverse(idsByCreation), (await ListAsync($"tag={tag}&sort=-createdAt")).GetProperty("items").EnumerateArray().Select(b => b.Id()));
+    }
+
+    [Theory]
+    [InlineData("title")]
+    [InlineData("-publishedYear")]
+    [InlineData("createdAt")]
+    public async Task Paging_with_the_cursor_returns_every_book_once_in_order(string sort)
+    {
+        var tag = TestBooks.NewTag();
+        for (var i = 0; i < 7; i++)
+        {
+            await _api.CreateAsync(TestBooks.Body(title: $"Book {i % 3}", tag: tag, year: 2000 + i % 2), Cancellation);
+        }
+
+        var all = (await ListAsync($"tag={tag}&sort={sort}&limit=100")).GetProperty("items").EnumerateArray().Select(b => b.Id()).ToList();
+        var walked = await WalkAsync($"tag={tag}&sort={sort}&limit=2");
+
+        Assert.Equal(7, all.Count);
+        Assert.Equal(all, walked);
+    }
+
+    [Fact]
+    public async Task Walk_returns_every_surviving_book_exactly_once_while_books_are_added_and_removed()
+    {
+        var tag = TestBooks.NewTag();
+        var original = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            original.Add((await _api.CreateAsync(TestBooks.Body(title: $"Walk {i:D2}", tag: tag), Cancellation)).Id());
+        }
+
+        // Between pages, other clients insert books before and after the cursor and delete some originals.
+        var deleted = new ConcurrentBag<string>();
+        var walked = await WalkAsync($"tag={tag}&sort=title&limit=3", async page =>
+        {
+            await Task.WhenAll(
+                _api.CreateAsync(TestBooks.Body(title: $"Walk 00 early {page}", tag: tag), Cancellation),
+                _api.CreateAsync(TestBooks.Body(title: $"Walk 99 late {page}", tag: tag), Cancellation),
+                page < 6 ? DeleteAsync(original[11 - page]) : Task.CompletedTask);
+        });
+
+        Assert.Equal(walked.Count, walked.Distinct().Count()); // nobody twice
+        var survivors = original.Except(deleted).ToList();
+        Assert.All(survivors, id => Assert.Contains(id, walked)); // every book present throughout is seen
+        Assert.NotEmpty(deleted);
+
+        async Task DeleteAsync(string id)
+        {
+            using var response = await _api.DeleteAsync($"/api/books/{id}", Cancellation);
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+            deleted.Add(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("limit=0", "limit")]
+    [InlineData("limit=101", "limit")]
+    [InlineData("limit=-5", "limit")]
+    [InlineData("sort=rating", "sort")]
+    [InlineData("yearFrom=2010&yearTo=2000", "yearFrom")]
+    [InlineData("cursor=not-a-cursor", "cursor")]
+    public async Task Invalid_query_returns_validation_problem(string query, string field)
+    {
+        using var response = await _api.GetAsync($"/api/books?{query}", Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.ProblemAsync(Cancellation)).GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Theory]
+    [InlineData("limit=abc")]
+    [InlineData("yearFrom=%7B%22%24gt%22%3A1%7D")]
+    [InlineData("limit=99999999999")]
+    public async Task Unparseable_query_value_returns_400_problem(string query)
+    {
+        using var response = await _api.GetAsync($"/api/books?{query}", Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        await response.ProblemAsync(Cancellation);
+    }
+
+    [Fact]
+    public async Task Cursor_from_another_query_is_rejected()
+    {
+        var tag = TestBooks.NewTag();
+        for (var i = 0; i < 3; i++)
+        {
+            await _api.CreateAsync(TestBooks.Body(tag: tag), Cancellation);
+        }
+
+        var cursor = (await ListAsync($"tag={tag}&limit=1")).GetProperty("nextCursor").GetString();
+
+        using var response = await _api.GetAsync($"/api/books?tag={tag}&sort=-title&limit=1&cursor={cursor}", Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("different query", (await response.ProblemAsync(Cancellation)).GetProperty("errors").GetProperty("cursor")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Default_page_is_20_and_pages_are_never_larger_than_asked()
+    {
+        var tag = TestBooks.NewTag();
+        for (var i = 0; i < 22; i++)
+        {
+            await _api.CreateAsync(TestBooks.Body(tag: tag), Cancellation);
+        }
+
+        var page = await ListAsync($"tag={tag}");
+
+        Assert.Equal(20, page.GetProperty("items").GetArrayLength());
+        Assert.NotNull(page.GetProperty("nextCursor").GetString());
+    }
+
+    [Fact]
+    public async Task Sample_set_seeds_idempotently_and_every_book_reads_back_as_shipped()
+    {
+        var samples = BookSamples.Load();
+        Assert.True(samples.Count >= 100, $"only {samples.Count} samples");
+
+        using var first = await _api.PostAsync("/api/admin/books/seed", content: null, Cancellation);
+        using var second = await _api.PostAsync("/api/admin/books/seed", content: null, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var again = await second.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+        Assert.Equal(0, again.GetProperty("inserted").GetInt32());
+        Assert.Equal(samples.Count, again.GetProperty("alreadyPresent").GetInt32());
+
+        foreach (var sample in samples)
+        {
+            var book = await _api.GetFromJsonAsync<JsonElement>($"/api/books/by-isbn/{sample.Isbn}", Cancellation);
+            Assert.Equal(sample.Title, book.GetProperty("title").GetString());
+            Assert.Equal(sample.Authors, book.GetProperty("authors").EnumerateArray().Select(a => a.GetString()));
+            Assert.Equal(sample.PublishedYear, book.GetProperty("publishedYear").GetInt32());
+        }
+
+        var fantasy = await WalkAsync("tag=fantasy&sort=publishedYear&limit=7");
+        Assert.Equal(samples.Count(s => s.Tags!.Contains("fantasy")), fantasy.Count);
+    }
+}

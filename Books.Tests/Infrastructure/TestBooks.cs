@@ -1,0 +1,51 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Books.Api.Books;
+
+namespace Books.Tests.Infrastructure;
+
+/// <summary>Test data and calls for the books API. Every test makes its own books (unique ISBNs, tags, titles).</summary>
+public static class TestBooks
+{
+    /// <summary>A random, valid ISBN-13 (978 prefix): unique enough that tests never collide.</summary>
+    public static string NewIsbn()
+    {
+        var first12 = "978" + string.Concat(Enumerable.Range(0, 9).Select(_ => (char)('0' + Random.Shared.Next(10))));
+        return first12 + Isbn.Isbn13CheckDigit(first12);
+    }
+
+    /// <summary>A tag no other test uses, for filters that must only see this test's books.</summary>
+    public static string NewTag() => $"t{Guid.NewGuid():N}"[..24];
+
+    public static Dictionary<string, object?> Body(string? title = null, string? tag = null, int? year = 2001, string? author = null) => new()
+    {
+        ["isbn"] = NewIsbn(),
+        ["title"] = title ?? $"A Test Book {Guid.NewGuid():N}",
+        ["authors"] = new[] { author ?? "Test Author" },
+        ["publishedYear"] = year,
+        ["tags"] = tag is null ? Array.Empty<string>() : new[] { tag },
+    };
+
+    public static async Task<JsonElement> CreateAsync(this HttpClient api, object body, CancellationToken cancellationToken)
+    {
+        using var response = await api.PostAsJsonAsync("/api/books", body, cancellationToken);
+        if (response.StatusCode != System.Net.HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"POST /api/books answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+
+        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+    }
+
+    public static StringContent Json(string json, string mediaType = "application/json") =>
+        new(json, Encoding.UTF8, mediaType);
+
+    public static async Task<JsonElement> ProblemAsync(this HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+    }
+
+    public static string Id(this JsonElement book) => book.GetProperty("id").GetString()!;
+}
