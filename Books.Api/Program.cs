@@ -12,6 +12,7 @@ builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
+app.UseBooksMetrics();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 

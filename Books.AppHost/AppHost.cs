@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Hosting;
+
 var builder = DistributedApplication.CreateBuilder(args);
 
 var mongo = builder.AddMongoDB("mongo")
@@ -7,6 +9,7 @@ var booksdb = mongo.AddDatabase("booksdb");
 
 builder.AddProject<Projects.Books_Api>("books-api")
     .WithReference(booksdb).WaitFor(booksdb)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithBooksAdminCommands(builder.Environment.IsDevelopment());
 
 builder.Build().Run();

@@ -25,12 +25,19 @@ public static class BooksAdminApi
         return admin;
     }
 
-    public static async Task<Ok<SeedResult>> SeedSampleBooks(IMongoCollection<Book> books, TimeProvider clock, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await BookSamples.SeedAsync(books, BookSamples.Load(), clock, cancellationToken));
+    public static async Task<Ok<SeedResult>> SeedSampleBooks(
+        IMongoCollection<Book> books, TimeProvider clock, BooksMetrics metrics, CancellationToken cancellationToken)
+    {
+        var result = await BookSamples.SeedAsync(books, BookSamples.Load(), clock, cancellationToken);
+        metrics.Created(result.Inserted);
+        return TypedResults.Ok(result);
+    }
 
-    public static async Task<Ok<DeleteAllResult>> DeleteAllBooks(IMongoCollection<Book> books, CancellationToken cancellationToken)
+    public static async Task<Ok<DeleteAllResult>> DeleteAllBooks(
+        IMongoCollection<Book> books, BooksMetrics metrics, CancellationToken cancellationToken)
     {
         var result = await books.DeleteManyAsync(Builders<Book>.Filter.Empty, cancellationToken);
+        metrics.Deleted(result.DeletedCount);
         return TypedResults.Ok(new DeleteAllResult(result.DeletedCount));
     }
 }

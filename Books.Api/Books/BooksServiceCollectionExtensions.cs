@@ -1,4 +1,5 @@
 using Books.Api.Http;
+using OpenTelemetry.Metrics;
 using MongoDB.Driver;
 
 namespace Books.Api.Books;
@@ -28,6 +29,9 @@ public static class BooksServiceCollectionExtensions
         builder.Services.AddSingleton(services =>
             services.GetRequiredService<IMongoDatabase>().GetCollection<Book>(CollectionName));
 
+        builder.Services.AddSingleton<BooksMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(BooksMetrics.MeterName));
+
         builder.Services.AddSingleton<BookIndexes>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BookIndexes>());
         builder.Services.AddHealthChecks().AddCheck<BookIndexes>(BookIndexes.HealthCheckName);
@@ -40,4 +44,8 @@ public static class BooksServiceCollectionExtensions
 
         return builder;
     }
+
+    /// <summary>Counts writes by outcome; goes first, so it sees the status every later handler settles on.</summary>
+    public static IApplicationBuilder UseBooksMetrics(this IApplicationBuilder app) =>
+        app.UseMiddleware<BooksMetricsMiddleware>();
 }

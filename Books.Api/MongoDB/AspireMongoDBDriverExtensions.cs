@@ -1,6 +1,7 @@
 using Aspire.MongoDB.Driver;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using MongoDB.Driver;
@@ -59,6 +60,8 @@ public static class AspireMongoDBDriverExtensions
 
         builder.Services.AddKeyedSingleton<IMongoClient>(serviceKey, (services, _) =>
             CreateClient(services, url, settings, configureClientSettings));
+        builder.Services.AddSingleton(new MongoDBConnectionInfo(connectionName, url));
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MongoDBConnectionLog>());
 
         if (url.DatabaseName is { Length: > 0 } databaseName)
         {
@@ -105,6 +108,12 @@ public static class AspireMongoDBDriverExtensions
         Action<MongoClientSettings>? configureClientSettings)
     {
         var clientSettings = MongoClientSettings.FromUrl(url);
+        if (settings.ConnectionString?.Contains("serverSelectionTimeoutMS=", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            // The driver waits 30 s for a server by default; a web request should fail fast instead.
+            clientSettings.ServerSelectionTimeout = MongoDBSettings.DefaultServerSelectionTimeout;
+        }
+
         clientSettings.ApplicationName ??= services.GetService<IHostEnvironment>()?.ApplicationName;
         clientSettings.LibraryInfo ??= new LibraryInfo("Books.MongoDB.Driver", typeof(AspireMongoDBDriverExtensions).Assembly.GetName().Version?.ToString() ?? "0");
         clientSettings.LoggingSettings ??= new LoggingSettings(services.GetService<ILoggerFactory>());

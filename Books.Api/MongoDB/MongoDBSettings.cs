@@ -11,6 +11,10 @@ public sealed class MongoDBSettings
     /// the driver's 30 s server-selection timeout.</summary>
     public const int DefaultHealthCheckTimeoutMilliseconds = 3_000;
 
+    /// <summary>Server-selection timeout when the connection string sets none (the driver's own default is 30 s),
+    /// so requests fail fast while MongoDB is unreachable.</summary>
+    public static readonly TimeSpan DefaultServerSelectionTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>The MongoDB connection string (a <c>mongodb://</c> or <c>mongodb+srv://</c> URL).</summary>
     public string? ConnectionString { get; set; }
 

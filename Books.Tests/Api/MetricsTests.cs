@@ -1,0 +1,64 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Books.Api.Books;
+using Books.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+
+namespace Books.Tests.Api;
+
+[Collection(MongodStandInCollection.Name)]
+public sealed class MetricsTests(MongodStandInFixture mongod)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Books_api_meter_counts_writes_and_failed_writes_by_reason()
+    {
+        await using var api = BooksApiHost.Create(mongod.NewDatabase());
+        using var client = api.CreateClient();
+        var meterFactory = api.Services.GetRequiredService<IMeterFactory>();
+        using var created = new MetricCollector<long>(meterFactory, BooksMetrics.MeterName, "books.created");
+        using var updated = new MetricCollector<long>(meterFactory, BooksMetrics.MeterName, "books.updated");
+        using var deleted = new MetricCollector<long>(meterFactory, BooksMetrics.MeterName, "books.deleted");
+        using var failures = new MetricCollector<long>(meterFactory, BooksMetrics.MeterName, "books.write_failures");
+
+        var body = TestBooks.Body();
+        var book = await client.CreateAsync(body, Cancellation);                                     // created
+        (await client.PostAsJsonAsync("/api/books", body, Cancellation)).Dispose();                    // duplicate_isbn
+        (await client.PostAsync("/api/books", TestBooks.Json("{\"title\":\"\"}"), Cancellation)).Dispose(); // invalid
+        (await client.PatchAsync($"/api/books/{book.Id()}", TestBooks.Json("""{"pageCount":12}""", "application/merge-patch+json"), Cancellation)).Dispose(); // updated
+        using (var stale = new HttpRequestMessage(HttpMethod.Delete, $"/api/books/{book.Id()}"))
+        {
+            stale.Headers.IfMatch.Add(new EntityTagHeaderValue("\"1\""));
+            (await client.SendAsync(stale, Cancellation)).Dispose();                                   // precondition_failed
+        }
+
+        (await client.DeleteAsync($"/api/books/{book.Id()}", Cancellation)).Dispose();                 // deleted
+        (await client.DeleteAsync($"/api/books/{book.Id()}", Cancellation)).Dispose();                 // not_found
+        (await client.GetAsync($"/api/books/{book.Id()}", Cancellation)).Dispose();                    // a read: not counted
+
+        Assert.Equal(1, created.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.Equal(1, updated.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.Equal(1, deleted.GetMeasurementSnapshot().Sum(m => m.Value));
+        var byReason = failures.GetMeasurementSnapshot()
+            .Select(m => $"{m.Tags["operation"]}:{m.Tags["reason"]}")
+            .Order();
+        Assert.Equal(["create:duplicate_isbn", "create:invalid", "delete:not_found", "delete:precondition_failed"], byReason);
+    }
+
+    [Fact]
+    public async Task Seeding_counts_only_the_books_it_inserted()
+    {
+        await using var api = BooksApiHost.Create(mongod.NewDatabase());
+        using var client = api.CreateClient();
+        using var created = new MetricCollector<long>(api.Services.GetRequiredService<IMeterFactory>(), BooksMetrics.MeterName, "books.created");
+
+        (await client.PostAsync("/api/admin/books/seed", null, Cancellation)).EnsureSuccessStatusCode().Dispose();
+        (await client.PostAsync("/api/admin/books/seed", null, Cancellation)).EnsureSuccessStatusCode().Dispose();
+
+        Assert.Equal(BookSamples.Load().Count, created.GetMeasurementSnapshot().Sum(m => m.Value));
+    }
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Books.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace Books.Tests.Api;
+
+/// <summary>
+/// Books.Api pointed at a MongoDB that is not there, with credentials in its connection string: requests
+/// fail fast with 503, /health names the failing check, and no log line of the whole run holds the password.
+/// </summary>
+public sealed class OutageAndLoggingTests
+{
+    private const string Password = "S3cret-Pa55word-never-logged";
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Unreachable_mongodb_gives_fast_503s_a_named_failing_check_and_logs_without_credentials()
+    {
+        var port = MongodStandInFixture.FreePort(); // nothing listens there
+        var connectionString = $"mongodb://books:{Password}@127.0.0.1:{port}/booksdb?authSource=admin";
+        await using var api = BooksApiHost.Create(connectionString, services => services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Trace)
+            .AddFakeLogging()));
+        using var client = api.CreateClient();
+        client.Timeout = TimeSpan.FromSeconds(30);
+
+        var stopwatch = Stopwatch.StartNew();
+        var responses = await Task.WhenAll(
+            client.GetAsync("/api/books/65a1b2c3d4e5f60718293a4b", Cancellation),
+            client.GetAsync("/api/books?tag=x", Cancellation),
+            client.PostAsJsonAsync("/api/books", TestBooks.Body(), Cancellation));
+        var elapsed = stopwatch.Elapsed;
+        using var health = await client.GetAsync("/health", Cancellation);
+        using var alive = await client.GetAsync("/alive", Cancellation);
+
+        Assert.All(responses, response => Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode));
+        Assert.All(responses, response => Assert.Equal("5", response.Headers.RetryAfter?.ToString()));
+        var problem = await responses[0].ProblemAsync(Cancellation);
+        Assert.Equal("Database unavailable", problem.GetProperty("title").GetString());
+        // Fails within the default 5 s server-selection timeout, not the driver's 30 s (margin for a loaded machine).
+        Assert.True(elapsed < TimeSpan.FromSeconds(15), $"503s took {elapsed}");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        var report = await health.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+        Assert.Equal("Unhealthy", report.GetProperty("checks").GetProperty("MongoDB.Driver").GetProperty("status").GetString());
+        Assert.Equal("Unhealthy", report.GetProperty("checks").GetProperty("books-indexes").GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+
+        var logs = api.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
+        Assert.Contains(logs, log => log.Message.Contains($"uses server(s) 127.0.0.1:{port}, database booksdb", StringComparison.Ordinal));
+        Assert.Contains(logs, log => log.Category?.StartsWith("MongoDB.", StringComparison.Ordinal) == true); // driver logs flow through ILoggerFactory
+        var leaks = logs.Where(log => $"{log.Message} {log.Exception} {string.Join(' ', log.StructuredState ?? [])}".Contains(Password, StringComparison.Ordinal));
+        Assert.Empty(leaks);
+        Assert.DoesNotContain(Password, await health.Content.ReadAsStringAsync(Cancellation));
+        foreach (var response in responses)
+        {
+            Assert.DoesNotContain(Password, await response.Content.ReadAsStringAsync(Cancellation));
+            response.Dispose();
+        }
+    }
+}

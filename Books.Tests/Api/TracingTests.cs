@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Books.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
+
+namespace Books.Tests.Api;
+
+/// <summary>Spans from the API's own OpenTelemetry pipeline, captured by an in-memory exporter.</summary>
+[Collection(MongodStandInCollection.Name)]
+public sealed class TracingTests(MongodStandInFixture mongod)
+{
+    [Fact]
+    public async Task A_request_yields_a_server_span_with_child_mongodb_spans_without_query_text()
+    {
+        var exported = new List<Activity>();
+        await using (var api = BooksApiHost.Create(mongod.NewDatabase(), services =>
+            services.AddOpenTelemetry().WithTracing(tracing => tracing.AddInMemoryExporter(exported))))
+        {
+            using var client = api.CreateClient();
+            var book = await client.CreateAsync(TestBooks.Body(), TestContext.Current.CancellationToken);
+            exported.Clear();
+
+            using var response = await client.GetAsync($"/api/books/{book.Id()}", TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        } // disposing the host flushes the exporter
+
+        var server = Assert.Single(exported, a => a.Kind == ActivityKind.Server && a.DisplayName.Contains("/api/books/{id}"));
+        var mongoSpans = exported.Where(a => a.Source.Name == "MongoDB.Driver" && a.TraceId == server.TraceId).ToList();
+        Assert.NotEmpty(mongoSpans);
+        Assert.All(mongoSpans, span => Assert.True(DescendsFrom(span, server, exported), $"{span.DisplayName} is not under the server span"));
+
+        // The driver follows the current database semantic conventions: an operation span, and under it
+        // one span per command sent to a server.
+        var operation = Assert.Single(mongoSpans, s => Equals(s.GetTagItem("db.operation.name"), "find"));
+        var command = Assert.Single(mongoSpans, s => Equals(s.GetTagItem("db.command.name"), "find"));
+        Assert.Equal(operation.SpanId, command.ParentSpanId);
+        Assert.Equal("books", operation.GetTagItem("db.collection.name"));
+        Assert.Equal("127.0.0.1", command.GetTagItem("server.address"));
+        Assert.Equal(mongod.Port, Convert.ToInt32(command.GetTagItem("server.port")));
+        Assert.All(mongoSpans, span =>
+        {
+            Assert.Equal("mongodb", span.GetTagItem("db.system.name"));
+            Assert.Null(span.GetTagItem("db.query.text"));
+            Assert.DoesNotContain(span.TagObjects, tag => tag.Value?.ToString()?.Contains("mongodb://", StringComparison.Ordinal) == true);
+        });
+    }
+
+    private static bool DescendsFrom(Activity span, Activity ancestor, List<Activity> all)
+    {
+        for (var parentId = span.ParentSpanId; parentId != default;)
+        {
+            if (parentId == ancestor.SpanId)
+            {
+                return true;
+            }
+
+            var parent = all.FirstOrDefault(a => a.SpanId == parentId);
+            if (parent is null)
+            {
+                return false;
+            }
+
+            parentId = parent.ParentSpanId;
+        }
+
+        return false;
+    }
+}

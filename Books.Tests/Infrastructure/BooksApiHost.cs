@@ -1,0 +1,22 @@
+using Books.Api.Books;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Books.Tests.Infrastructure;
+
+/// <summary>Books.Api in this process (WebApplicationFactory), pointed at a given MongoDB.</summary>
+public static class BooksApiHost
+{
+    // Any public type of Books.Api names its entry assembly; `Program` is ambiguous beside the AppHost's.
+    public static WebApplicationFactory<Book> Create(string connectionString, Action<IServiceCollection>? services = null) =>
+        new WebApplicationFactory<Book>().WithWebHostBuilder(web =>
+        {
+            web.UseEnvironment("Development");
+            web.UseSetting("ConnectionStrings:booksdb", connectionString);
+            if (services is not null)
+            {
+                web.ConfigureServices(services);
+            }
+        });
+}
