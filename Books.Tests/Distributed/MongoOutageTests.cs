@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Books.Tests.Infrastructure;
@@ -23,14 +26,29 @@ public sealed class MongoOutageTests(BooksAppFixture fixture) : IClassFixture<Bo
         var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
         var notifications = fixture.App.ResourceNotifications;
         using var api = fixture.CreateApiClient();
+        var book = await api.CreateAsync(TestBooks.Body(), timeout.Token);
 
         var stopped = await commands.ExecuteCommandAsync("mongo", KnownResourceCommands.StopCommand, timeout.Token);
         Assert.True(stopped.Success, stopped.Message);
 
         // The API's own view first (its probe is bounded, so this is quick), then the AppHost's,
         // which re-probes a healthy resource only every 30 s or so.
+        var outage = Stopwatch.StartNew();
         await Eventually.StatusAsync(api, "/health", HttpStatusCode.ServiceUnavailable, timeout.Token);
+        var healthFailedAfter = outage.Elapsed;
+        using var report = await api.GetAsync("/health", timeout.Token);
+        var failing = (await report.Content.ReadFromJsonAsync<JsonElement>(timeout.Token)).GetProperty("checks").GetProperty("MongoDB.Driver");
+        Assert.Equal("Unhealthy", failing.GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/alive", timeout.Token)).StatusCode);
+
+        var request = Stopwatch.StartNew();
+        using var during = await api.GetAsync($"/api/books/{book.Id()}", timeout.Token);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
+        Assert.Equal("Database unavailable", (await during.ProblemAsync(timeout.Token)).GetProperty("title").GetString());
+        var failedAfter = request.Elapsed;
+        TestContext.Current.SendDiagnosticMessage($"/health 503 after {healthFailedAfter.TotalSeconds:0.0} s; a read failed with 503 in {failedAfter.TotalSeconds:0.0} s");
+        Assert.True(healthFailedAfter < TimeSpan.FromSeconds(10), $"/health took {healthFailedAfter} to notice");
+        Assert.True(failedAfter < TimeSpan.FromSeconds(10), $"the read took {failedAfter} to fail");
         await notifications.WaitForResourceAsync("books-api", e => e.Snapshot.HealthStatus == HealthStatus.Unhealthy, timeout.Token);
 
         var started = await commands.ExecuteCommandAsync("mongo", KnownResourceCommands.StartCommand, timeout.Token);
@@ -39,5 +57,37 @@ public sealed class MongoOutageTests(BooksAppFixture fixture) : IClassFixture<Bo
         await notifications.WaitForResourceHealthyAsync("mongo", timeout.Token);
         await notifications.WaitForResourceAsync("books-api", e => e.Snapshot.HealthStatus == HealthStatus.Healthy, timeout.Token);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health", timeout.Token)).StatusCode);
+        using var after = await api.PostAsJsonAsync("/api/books", TestBooks.Body(), timeout.Token);
+        Assert.Equal(HttpStatusCode.Created, after.StatusCode); // same API process, no restart
+    }
+
+    [Fact]
+    public async Task Dashboard_commands_seed_the_samples_idempotently_and_delete_all_after_confirmation()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(s_transitionTimeout);
+        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
+        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("books-api", timeout.Token);
+        var samples = Books.Api.Books.BookSamples.Load().Count;
+
+        var seeded = await commands.ExecuteCommandAsync("books-api", "seed-sample-books", timeout.Token);
+        var again = await commands.ExecuteCommandAsync("books-api", "seed-sample-books", timeout.Token);
+
+        Assert.True(seeded.Success, seeded.Message);
+        Assert.Contains("sample books", seeded.Message);
+        Assert.True(again.Success, again.Message);
+        Assert.Equal($"Inserted 0 sample books; {samples} were already there.", again.Message);
+
+        var api = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "books-api");
+        var delete = Assert.Single(api.Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == "delete-all-books");
+        Assert.False(string.IsNullOrEmpty(delete.ConfirmationMessage));
+
+        var deleted = await commands.ExecuteCommandAsync("books-api", "delete-all-books", timeout.Token);
+
+        Assert.True(deleted.Success, deleted.Message);
+        Assert.Matches("^Deleted [0-9]+ books\\.$", deleted.Message);
+        using var client = fixture.CreateApiClient();
+        var page = await client.GetFromJsonAsync<JsonElement>("/api/books?limit=1", timeout.Token);
+        Assert.Equal(0, page.GetProperty("items").GetArrayLength());
     }
 }
