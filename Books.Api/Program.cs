@@ -1,4 +1,5 @@
 using Books.Api.Books;
+using Books.Api.Security;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -6,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddMongoDBClient("booksdb");
 builder.AddBooks();
+builder.AddBooksSecurity();
 
 builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = BookProblems.Explain);
 builder.Services.AddOpenApi();
@@ -15,6 +17,7 @@ var app = builder.Build();
 app.UseBooksMetrics();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseBooksSecurity();
 
 app.MapOpenApi();
 if (app.Environment.IsDevelopment())

@@ -8,18 +8,29 @@ internal static class BooksApiCommands
 {
     public const string SeedCommandName = "seed-sample-books";
     public const string DeleteAllCommandName = "delete-all-books";
+    public const string IssueTokenCommandName = "issue-dev-token";
 
     /// <summary>
     /// "Seed sample books" (idempotent) always; "Delete all books", behind a confirmation, only when the
     /// AppHost runs in Development (the API maps that endpoint only there too).
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithBooksAdminCommands(this IResourceBuilder<ProjectResource> api, bool isDevelopment)
+    public static IResourceBuilder<ProjectResource> WithBooksAdminCommands(
+        this IResourceBuilder<ProjectResource> api, IResourceBuilder<ParameterResource> signingKey, bool isDevelopment)
     {
+        // Commands are writes, so they carry a short-lived development token.
+        async Task Authorize(HttpCommandRequestContext context)
+        {
+            var key = await signingKey.Resource.GetValueAsync(context.CancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("The books-api signing key has no value.");
+            context.Request.Headers.Authorization = new("Bearer", DevTokens.Create(key, "aspire-dashboard", TimeSpan.FromMinutes(5), DevTokens.WriteScope));
+        }
+
         api.WithHttpCommand("/api/admin/books/seed", "Seed sample books", commandName: SeedCommandName, commandOptions: new HttpCommandOptions
         {
             Method = HttpMethod.Post,
             Description = "Loads the shipped sample books; books already stored (same ISBN) are left alone.",
             IconName = "DatabaseArrowUp",
+            PrepareRequest = Authorize,
             GetCommandResult = context => ReportAsync(context, body =>
                 $"Inserted {body.GetProperty("inserted").GetInt32()} sample books; {body.GetProperty("alreadyPresent").GetInt32()} were already there."),
         });
@@ -32,7 +43,24 @@ internal static class BooksApiCommands
                 Description = "Deletes every book in booksdb (Development only).",
                 ConfirmationMessage = "Delete every book in booksdb? This cannot be undone.",
                 IconName = "Delete",
+            PrepareRequest = Authorize,
                 GetCommandResult = context => ReportAsync(context, body => $"Deleted {body.GetProperty("deleted").GetInt64()} books."),
+            });
+        }
+
+        if (isDevelopment)
+        {
+            api.WithCommand(IssueTokenCommandName, "Issue a development token", async context =>
+            {
+                var key = await signingKey.Resource.GetValueAsync(context.CancellationToken).ConfigureAwait(false);
+                return key is null
+                    ? CommandResults.Failure("The books-api signing key has no value.")
+                    : CommandResults.Success("A bearer token for writes, valid for 8 hours.",
+                        DevTokens.Create(key, "developer", TimeSpan.FromHours(8), DevTokens.WriteScope), CommandResultFormat.Text);
+            }, new CommandOptions
+            {
+                Description = "Creates a bearer token with the books.write scope, for curl or the .http file (Development only).",
+                IconName = "Key",
             });
         }
 

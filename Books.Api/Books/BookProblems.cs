@@ -9,6 +9,8 @@ public static class BookProblems
     {
         context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
         {
+            StatusCodes.Status401Unauthorized => "Writes need a bearer token (Authorization: Bearer ...) that this API accepts.",
+            StatusCodes.Status403Forbidden => "The bearer token lacks the books.write scope.",
             StatusCodes.Status404NotFound => "There is nothing at this address.",
             StatusCodes.Status405MethodNotAllowed => $"{context.HttpContext.Request.Method} is not allowed here.",
             StatusCodes.Status413PayloadTooLarge => $"The body is larger than the {BooksApi.MaxBodyBytes} bytes this API accepts.",

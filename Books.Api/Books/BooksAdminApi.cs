@@ -1,3 +1,4 @@
+using Books.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MongoDB.Driver;
 
@@ -12,6 +13,7 @@ public static class BooksAdminApi
 
         admin.MapPost("/seed", SeedSampleBooks)
             .WithName(nameof(SeedSampleBooks))
+            .RequireWriter()
             .WithSummary("Load the sample books")
             .WithDescription("Idempotent: inserts the shipped sample books whose ISBN is not stored yet.");
 
@@ -19,6 +21,7 @@ public static class BooksAdminApi
         {
             admin.MapDelete("/", DeleteAllBooks)
                 .WithName(nameof(DeleteAllBooks))
+                .RequireWriter()
                 .WithSummary("Delete every book (Development only)");
         }
 

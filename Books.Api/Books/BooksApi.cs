@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Books.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using MongoDB.Bson;
@@ -57,6 +58,7 @@ public static class BooksApi
 
         api.MapPost("/", CreateBook)
             .WithName(nameof(CreateBook))
+            .RequireWriter()
             .WithSummary("Add a book")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -64,6 +66,7 @@ public static class BooksApi
 
         api.MapPut("/{id}", ReplaceBook)
             .WithName(nameof(ReplaceBook))
+            .RequireWriter()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Replace a book")
             .WithDescription("Replaces every client-owned field. With If-Match, only if the book is still at that version.")
@@ -74,6 +77,7 @@ public static class BooksApi
 
         api.MapPatch("/{id}", PatchBook)
             .WithName(nameof(PatchBook))
+            .RequireWriter()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Change some fields of a book")
             .WithDescription("An RFC 7396 merge patch: fields given are set, fields given as null are removed. With If-Match, only if the book is still at that version.")
@@ -85,6 +89,7 @@ public static class BooksApi
 
         api.MapDelete("/{id}", DeleteBook)
             .WithName(nameof(DeleteBook))
+            .RequireWriter()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Delete a book")
             .WithDescription("With If-Match, only if the book is still at that version.")

@@ -46,7 +46,7 @@ public sealed class GracefulShutdownTests(MongodStandInFixture mongod)
         var api = BooksApiHost.Create(mongod.NewDatabase(), services => services.AddSingleton<IStartupFilter>(gate));
         api.UseKestrel(0);
         api.StartServer();
-        using var client = api.CreateClient();
+        using var client = api.CreateWriterClient();
         var book = await client.CreateAsync(TestBooks.Body(), Cancellation);
         var mongoClient = api.Services.GetRequiredService<IMongoClient>();
 

@@ -18,7 +18,7 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
     public async Task Books_api_meter_counts_writes_and_failed_writes_by_reason()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
-        using var client = api.CreateClient();
+        using var client = api.CreateWriterClient();
         var meterFactory = api.Services.GetRequiredService<IMeterFactory>();
         using var created = new MetricCollector<long>(meterFactory, BooksMetrics.MeterName, "books.created");
         using var updated = new MetricCollector<long>(meterFactory, BooksMetrics.MeterName, "books.updated");
@@ -53,7 +53,7 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
     public async Task Seeding_counts_only_the_books_it_inserted()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
-        using var client = api.CreateClient();
+        using var client = api.CreateWriterClient();
         using var created = new MetricCollector<long>(api.Services.GetRequiredService<IMeterFactory>(), BooksMetrics.MeterName, "books.created");
 
         (await client.PostAsync("/api/admin/books/seed", null, Cancellation)).EnsureSuccessStatusCode().Dispose();

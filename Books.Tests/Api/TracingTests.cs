@@ -18,7 +18,7 @@ public sealed class TracingTests(MongodStandInFixture mongod)
         await using (var api = BooksApiHost.Create(mongod.NewDatabase(), services =>
             services.AddOpenTelemetry().WithTracing(tracing => tracing.AddInMemoryExporter(exported))))
         {
-            using var client = api.CreateClient();
+            using var client = api.CreateWriterClient();
             var book = await client.CreateAsync(TestBooks.Body(), TestContext.Current.CancellationToken);
             exported.Clear();
 

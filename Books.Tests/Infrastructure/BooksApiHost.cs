@@ -9,14 +9,25 @@ namespace Books.Tests.Infrastructure;
 public static class BooksApiHost
 {
     // Any public type of Books.Api names its entry assembly; `Program` is ambiguous beside the AppHost's.
+    public const string SigningKey = "in-process-test-signing-key-0123456789abcdef";
+
     public static WebApplicationFactory<Book> Create(string connectionString, Action<IServiceCollection>? services = null) =>
         new WebApplicationFactory<Book>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Development");
             web.UseSetting("ConnectionStrings:booksdb", connectionString);
+            web.UseSetting("Books:Auth:SigningKey", SigningKey);
             if (services is not null)
             {
                 web.ConfigureServices(services);
             }
         });
+
+    /// <summary>A client that carries a write token for a caller of its own.</summary>
+    public static HttpClient CreateWriterClient(this WebApplicationFactory<Book> api)
+    {
+        var client = api.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Writer(SigningKey));
+        return client;
+    }
 }

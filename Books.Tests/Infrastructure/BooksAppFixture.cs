@@ -1,5 +1,7 @@
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Books.Tests.Infrastructure;
 
@@ -17,10 +19,20 @@ public sealed class BooksAppFixture : IAsyncLifetime
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
 
-    public HttpClient CreateApiClient()
+    /// <summary>The key the AppHost generated for books-api's development tokens.</summary>
+    public string SigningKey { get; private set; } = "";
+
+    /// <summary>An HttpClient for books-api. By default it carries a write token for a caller of its own,
+    /// so each client has its own rate-limit budget.</summary>
+    public HttpClient CreateApiClient(bool authorized = true)
     {
         var client = App.CreateHttpClient("books-api");
         client.Timeout = RequestTimeout;
+        if (authorized)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Writer(SigningKey));
+        }
+
         return client;
     }
 
@@ -34,6 +46,9 @@ public sealed class BooksAppFixture : IAsyncLifetime
         _app = await builder.BuildAsync(timeout.Token);
         await _app.StartAsync(timeout.Token);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("books-api", timeout.Token);
+        var key = _app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
+            .Single(p => p.Name == "books-api-signing-key");
+        SigningKey = await key.GetValueAsync(timeout.Token) ?? throw new InvalidOperationException("No signing key.");
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Books.Api.Security;
+
+/// <summary>
+/// Who may write: JWT bearer tokens with the <c>books.write</c> scope; reads stay anonymous. Tokens are
+/// validated against an OpenID Connect authority (<c>Authentication:Schemes:Bearer:Authority</c>, the
+/// framework's own settings) or, for development, a symmetric key the AppHost generates
+/// (<c>Books:Auth:SigningKey</c>). Writes are rate-limited per caller.
+/// </summary>
+public static class BooksSecurity
+{
+    public const string WritePolicy = "books.write";
+    public const string WriteScope = "books.write";
+    public const string WriteRateLimit = "books.writes";
+    public const string SigningKeyKey = "Books:Auth:SigningKey";
+    public const string AuthorityKey = "Authentication:Schemes:Bearer:Authority";
+    public const string DevelopmentIssuer = "books-apphost";
+    public const string Audience = "books-api";
+    public const int MinSigningKeyLength = 32;
+
+    public static IHostApplicationBuilder AddBooksSecurity(this IHostApplicationBuilder builder)
+    {
+        var signingKey = builder.Configuration[SigningKeyKey];
+        if (string.IsNullOrEmpty(builder.Configuration[AuthorityKey]) && string.IsNullOrEmpty(signingKey))
+        {
+            throw new InvalidOperationException(
+                $"Books.Api cannot validate bearer tokens: set '{AuthorityKey}' to your identity provider, or (development) " +
+                $"'{SigningKeyKey}' to a key of at least {MinSigningKeyLength} characters. The AppHost sets the latter.");
+        }
+
+        if (signingKey is { Length: > 0 and < MinSigningKeyLength })
+        {
+            throw new InvalidOperationException($"'{SigningKeyKey}' must be at least {MinSigningKeyLength} characters long.");
+        }
+
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
+        {
+            options.MapInboundClaims = false;
+            if (!string.IsNullOrEmpty(signingKey))
+            {
+                options.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey));
+                options.TokenValidationParameters.ValidIssuer = DevelopmentIssuer;
+                options.TokenValidationParameters.ValidAudience = Audience;
+            }
+        });
+
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(WritePolicy, policy => policy
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => HasScope(context.User, WriteScope)));
+
+        var permits = builder.Configuration.GetValue("Books:RateLimit:WritesPerWindow", 100);
+        var window = TimeSpan.FromSeconds(builder.Configuration.GetValue("Books:RateLimit:WindowSeconds", 10));
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.AddPolicy(WriteRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                CallerOf(context.User) ?? context.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = window, QueueLimit = 0 }));
+            options.OnRejected = async (context, cancellationToken) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : window;
+                context.HttpContext.Response.Headers.RetryAfter =
+                    Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
+                await problems.WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails =
+                    {
+                        Status = StatusCodes.Status429TooManyRequests,
+                        Title = "Too many writes",
+                        Detail = $"At most {permits} writes per {window.TotalSeconds:0} s per caller; retry after the Retry-After delay.",
+                    },
+                });
+            };
+        });
+
+        return builder;
+    }
+
+    public static WebApplication UseBooksSecurity(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        return app;
+    }
+
+    /// <summary>Write endpoints: an authenticated caller with the write scope, within its rate limit.</summary>
+    public static RouteHandlerBuilder RequireWriter(this RouteHandlerBuilder endpoint) =>
+        endpoint
+            .RequireAuthorization(WritePolicy)
+            .RequireRateLimiting(WriteRateLimit)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+    internal static string? CallerOf(ClaimsPrincipal user) =>
+        user.Identity?.IsAuthenticated == true ? user.FindFirst("sub")?.Value ?? user.Identity.Name : null;
+
+    private static bool HasScope(ClaimsPrincipal user, string scope) =>
+        user.FindAll("scope").Concat(user.FindAll("scp"))
+            .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Contains(scope, StringComparer.Ordinal);
+}

@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Books.Tests.Infrastructure;
+
+namespace Books.Tests.Distributed;
+
+/// <summary>Who may write: bearer tokens with the books.write scope; reads stay anonymous; writes are rate-limited per caller.</summary>
+[Collection(BooksAppCollection.Name)]
+public sealed class SecurityTests(BooksAppFixture fixture)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private HttpClient ClientWith(string? token)
+    {
+        var client = fixture.CreateApiClient(authorized: false);
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
+
+    [Fact]
+    public async Task Reads_are_anonymous()
+    {
+        using var anonymous = ClientWith(null);
+        var book = await fixture.CreateApiClient().CreateAsync(TestBooks.Body(), Cancellation);
+
+        using var list = await anonymous.GetAsync("/api/books?limit=1", Cancellation);
+        using var one = await anonymous.GetAsync($"/api/books/{book.Id()}", Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, one.StatusCode);
+    }
+
+    public static TheoryData<string> Rejected => ["none", "garbage", "wrong-key", "expired"];
+
+    [Theory]
+    [MemberData(nameof(Rejected))]
+    public async Task Writes_without_a_valid_token_return_401_problem_and_store_nothing(string kind)
+    {
+        using var client = ClientWith(kind switch
+        {
+            "none" => null,
+            "garbage" => "not-a-jwt",
+            "wrong-key" => TestTokens.Writer("a-different-key-that-the-api-does-not-know-0123"),
+            _ => TestTokens.Expired(fixture.SigningKey),
+        });
+        var body = TestBooks.Body();
+
+        using var response = await client.PostAsJsonAsync("/api/books", body, Cancellation);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains(response.Headers.WwwAuthenticate, h => h.Scheme == "Bearer");
+        Assert.Contains("bearer token", (await response.ProblemAsync(Cancellation)).GetProperty("detail").GetString());
+        using var lookup = await client.GetAsync($"/api/books/by-isbn/{body["isbn"]}", Cancellation);
+        Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("PUT")]
+    [InlineData("PATCH")]
+    [InlineData("DELETE")]
+    [InlineData("SEED")]
+    public async Task Every_write_needs_a_token(string method)
+    {
+        var book = await fixture.CreateApiClient().CreateAsync(TestBooks.Body(), Cancellation);
+        using var anonymous = ClientWith(null);
+        using var request = method == "SEED"
+            ? new HttpRequestMessage(HttpMethod.Post, "/api/admin/books/seed")
+            : new HttpRequestMessage(new HttpMethod(method), $"/api/books/{book.Id()}")
+            {
+                Content = method switch
+                {
+                    "PUT" => JsonContent.Create(TestBooks.Body()),
+                    "PATCH" => TestBooks.Json("""{ "title": "x" }""", "application/merge-patch+json"),
+                    _ => null,
+                },
+            };
+
+        using var response = await anonymous.SendAsync(request, Cancellation);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        await response.ProblemAsync(Cancellation);
+    }
+
+    [Fact]
+    public async Task Token_without_the_write_scope_returns_403_problem()
+    {
+        using var reader = ClientWith(TestTokens.Reader(fixture.SigningKey));
+
+        using var response = await reader.PostAsJsonAsync("/api/books", TestBooks.Body(), Cancellation);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("books.write", (await response.ProblemAsync(Cancellation)).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Writes_beyond_the_per_caller_limit_return_429_with_retry_after_and_other_callers_are_unaffected()
+    {
+        using var busy = fixture.CreateApiClient();
+        using var other = fixture.CreateApiClient();
+        var invalid = TestBooks.Json("""{ "title": "" }"""); // cheap to refuse; still a write attempt
+
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 150 && limited is null; i++)
+        {
+            var response = await busy.PostAsync("/api/books", TestBooks.Json("""{ "title": "" }"""), Cancellation);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                limited = response;
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+                response.Dispose();
+            }
+        }
+
+        Assert.NotNull(limited);
+        using (limited)
+        {
+            Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero, "no Retry-After");
+            Assert.Equal("Too many writes", (await limited.ProblemAsync(Cancellation)).GetProperty("title").GetString());
+        }
+
+        using var otherResponse = await other.PostAsync("/api/books", invalid, Cancellation);
+        Assert.Equal(HttpStatusCode.BadRequest, otherResponse.StatusCode);
+    }
+}
