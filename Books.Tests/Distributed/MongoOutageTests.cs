@@ -90,4 +90,22 @@ public sealed class MongoOutageTests(BooksAppFixture fixture) : IClassFixture<Bo
         var page = await client.GetFromJsonAsync<JsonElement>("/api/books?limit=1", timeout.Token);
         Assert.Equal(0, page.GetProperty("items").GetArrayLength());
     }
+
+    [Fact]
+    public async Task Dashboard_issues_a_development_token_that_books_api_accepts_for_writes()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(s_transitionTimeout);
+        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
+
+        var issued = await commands.ExecuteCommandAsync("books-api", "issue-dev-token", timeout.Token);
+
+        Assert.True(issued.Success, issued.Message);
+        var token = issued.Data?.Value;
+        Assert.False(string.IsNullOrEmpty(token));
+        using var client = fixture.CreateApiClient(authorized: false);
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        using var created = await client.PostAsJsonAsync("/api/books", TestBooks.Body(), timeout.Token);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
 }
