@@ -214,10 +214,33 @@ public static partial class BookInput
             return null;
         }
 
-        if (text.Any(c => char.IsControl(c) && !(allowLineBreaks && c is '\n' or '\r' or '\t')))
+        if (FindUnacceptableCharacter(text, allowLineBreaks) is { } problem)
         {
-            errors.Add(field, $"'{field}' contains control characters.");
+            errors.Add(field, $"'{field}' {problem}.");
             return null;
+        }
+
+        return text;
+    }
+
+    /// <summary>
+    /// Why <paramref name="text"/> is not plain text a catalogue should hold, or <see langword="null"/>:
+    /// control characters (line breaks only where allowed), unpaired surrogates, noncharacters, and the
+    /// invisible characters used to disguise text (bidirectional overrides and isolates, zero-width space, BOM).
+    /// </summary>
+    public static string? FindUnacceptableCharacter(string text, bool allowLineBreaks)
+    {
+        foreach (var c in text)
+        {
+            if (char.IsControl(c) && !(allowLineBreaks && c is '\n' or '\r' or '\t'))
+            {
+                return "contains control characters";
+            }
+
+            if (c is '\u200B' or '\uFEFF' or '\uFFFE' or '\uFFFF' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069'))
+            {
+                return $"contains an invisible or reserved character (U+{(int)c:X4})";
+            }
         }
 
         try
@@ -226,11 +249,10 @@ public static partial class BookInput
         }
         catch (EncoderFallbackException)
         {
-            errors.Add(field, $"'{field}' contains an unpaired UTF-16 surrogate, which is not text.");
-            return null;
+            return "contains an unpaired UTF-16 surrogate, which is not text";
         }
 
-        return text;
+        return null;
     }
 
     private static List<string>? Authors(Errors errors, IReadOnlyList<string?>? authors)

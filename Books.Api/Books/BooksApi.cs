@@ -28,6 +28,9 @@ public static class BooksApi
     public const string MergePatchMediaType = "application/merge-patch+json";
     private const int MaxFilterLength = 200;
 
+    private static readonly IReadOnlySet<string> s_listParameters = new HashSet<string>(
+        ["author", "tag", "yearFrom", "yearTo", "q", "sort", "limit", "cursor"], StringComparer.OrdinalIgnoreCase);
+
     private static readonly JsonDocumentOptions s_patchOptions = new() { MaxDepth = 32, AllowDuplicateProperties = false };
 
     public static RouteGroupBuilder MapBooksApi(this IEndpointRouteBuilder app)
@@ -100,10 +103,23 @@ public static class BooksApi
 
     public static async Task<Results<Ok<BookPage>, ValidationProblem>> ListBooks(
         [AsParameters] BookListQuery query,
+        HttpRequest request,
         IMongoCollection<Book> books,
         CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
+        foreach (var (name, values) in request.Query)
+        {
+            if (!s_listParameters.Contains(name))
+            {
+                errors[name] = [$"'{name}' is not a parameter of this listing ({string.Join(", ", s_listParameters)})."];
+            }
+            else if (values.Count > 1)
+            {
+                errors[name] = [$"'{name}' is given more than once."];
+            }
+        }
+
         var limit = query.Limit ?? DefaultPageSize;
         if (limit is < 1 or > MaxPageSize)
         {
@@ -121,6 +137,10 @@ public static class BooksApi
             if (value is { Length: > MaxFilterLength })
             {
                 errors[name] = [$"'{name}' is at most {MaxFilterLength} characters long."];
+            }
+            else if (value is not null && BookInput.FindUnacceptableCharacter(value, allowLineBreaks: false) is { } problem)
+            {
+                errors[name] = [$"'{name}' {problem}."];
             }
         }
 

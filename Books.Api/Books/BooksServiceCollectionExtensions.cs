@@ -1,5 +1,6 @@
 using Books.Api.Http;
 using OpenTelemetry.Metrics;
+using System.Text.Json.Serialization;
 using MongoDB.Driver;
 
 namespace Books.Api.Books;
@@ -38,7 +39,11 @@ public static class BooksServiceCollectionExtensions
 
         // Binding failures throw, so BadRequestExceptionHandler can say what was wrong.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.AllowDuplicateProperties = false);
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.AllowDuplicateProperties = false;
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict; // "1999" is not a number
+        });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<MongoUnavailableExceptionHandler>();
 

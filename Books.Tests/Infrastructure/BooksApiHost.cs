@@ -11,9 +11,15 @@ public static class BooksApiHost
     // Any public type of Books.Api names its entry assembly; `Program` is ambiguous beside the AppHost's.
     public const string SigningKey = "in-process-test-signing-key-0123456789abcdef";
 
-    public static WebApplicationFactory<Book> Create(string connectionString, Action<IServiceCollection>? services = null) =>
+    public static WebApplicationFactory<Book> Create(
+        string connectionString, Action<IServiceCollection>? services = null, IReadOnlyDictionary<string, string>? settings = null) =>
         new WebApplicationFactory<Book>().WithWebHostBuilder(web =>
         {
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            {
+                web.UseSetting(key, value);
+            }
+
             web.UseEnvironment("Development");
             web.UseSetting("ConnectionStrings:booksdb", connectionString);
             web.UseSetting("Books:Auth:SigningKey", SigningKey);
