@@ -108,4 +108,63 @@ public sealed class MongoOutageTests(BooksAppFixture fixture) : IClassFixture<Bo
         using var created = await client.PostAsJsonAsync("/api/books", TestBooks.Body(), timeout.Token);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
     }
+
+    [Fact]
+    public async Task Steady_traffic_through_an_outage_sees_only_fast_503s_and_then_recovers()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(s_transitionTimeout * 2);
+        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
+        using var api = fixture.CreateApiClient();
+        await Eventually.StatusAsync(api, "/health", HttpStatusCode.OK, timeout.Token);
+        var outcomes = new System.Collections.Concurrent.ConcurrentBag<(HttpStatusCode Status, TimeSpan Latency, bool Write)>();
+        using var stopTraffic = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+
+        // Four clients, each alternating a write and a read, as fast as answers come.
+        var traffic = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            using var client = fixture.CreateApiClient();
+            for (var i = 0; !stopTraffic.IsCancellationRequested; i++)
+            {
+                var write = i % 2 == 0;
+                var started = Stopwatch.StartNew();
+                try
+                {
+                    using var response = write
+                        ? await client.PostAsJsonAsync("/api/books", TestBooks.Body(), stopTraffic.Token)
+                        : await client.GetAsync("/api/books?limit=5", stopTraffic.Token);
+                    outcomes.Add((response.StatusCode, started.Elapsed, write));
+                }
+                catch (OperationCanceledException) when (stopTraffic.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                await Task.Delay(50, stopTraffic.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        })).ToList();
+
+        await Task.Delay(TimeSpan.FromSeconds(2), timeout.Token);
+        Assert.True((await commands.ExecuteCommandAsync("mongo", KnownResourceCommands.StopCommand, timeout.Token)).Success);
+        await Task.Delay(TimeSpan.FromSeconds(8), timeout.Token);
+        Assert.True((await commands.ExecuteCommandAsync("mongo", KnownResourceCommands.StartCommand, timeout.Token)).Success);
+        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("mongo", timeout.Token);
+        await Eventually.StatusAsync(api, "/health", HttpStatusCode.OK, timeout.Token);
+        var recovered = outcomes.Count;
+        await Task.Delay(TimeSpan.FromSeconds(3), timeout.Token);
+        await stopTraffic.CancelAsync();
+        await Task.WhenAll(traffic);
+
+        var byStatus = outcomes.GroupBy(o => (int)o.Status).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
+        var slowest = outcomes.Max(o => o.Latency);
+        Reports.Write("outage-under-traffic",
+            $"outage under traffic: {outcomes.Count} requests; by status {string.Join(", ", byStatus.Select(kv => $"{kv.Key}: {kv.Value}"))}; " +
+            $"slowest answer {slowest.TotalSeconds:0.0} s; {outcomes.Count - recovered} answered after recovery, " +
+            $"{outcomes.Count(o => o.Status is HttpStatusCode.Created or HttpStatusCode.OK)} succeeded in all");
+
+        Assert.All(outcomes, o => Assert.Contains(o.Status, new[] { HttpStatusCode.OK, HttpStatusCode.Created, HttpStatusCode.ServiceUnavailable }));
+        Assert.True(byStatus.GetValueOrDefault(503) > 0, "the outage was never seen");
+        Assert.True(slowest < TimeSpan.FromSeconds(10), $"an answer took {slowest}");
+        Assert.True(outcomes.Count - recovered > 0, "no traffic after recovery");
+    }
 }
