@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Books.Bench;
+
+/// <summary>The real AppHost (executable mode), its books-api process, and the seeded book ids.</summary>
+internal sealed class BenchTarget : IAsyncDisposable
+{
+    private readonly string _dataDirectory;
+
+    private BenchTarget(DistributedApplication app, string dataDirectory, Uri apiAddress, string connectionString, Process apiProcess, IReadOnlyList<string> ids)
+    {
+        App = app;
+        _dataDirectory = dataDirectory;
+        ApiAddress = apiAddress;
+        ConnectionString = connectionString;
+        ApiProcess = apiProcess;
+        BookIds = ids;
+    }
+
+    public DistributedApplication App { get; }
+    public Uri ApiAddress { get; }
+    public string ConnectionString { get; }
+    public Process ApiProcess { get; }
+    public IReadOnlyList<string> BookIds { get; }
+
+    public static async Task<DistributedApplication> StartAppAsync(BenchOptions options, string dataDirectory, CancellationToken cancellationToken)
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Books_AppHost>(
+            [$"MONGOD_PATH={options.MongodPath}", $"MONGOD_DATA_PATH={dataDirectory}", "Logging:LogLevel:Default=Warning"], cancellationToken);
+        var app = await builder.BuildAsync(cancellationToken);
+        await app.StartAsync(cancellationToken);
+        await app.ResourceNotifications.WaitForResourceHealthyAsync("books-api", cancellationToken);
+        return app;
+    }
+
+    public static async Task<BenchTarget> StartAsync(BenchOptions options)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var dataDirectory = Directory.CreateTempSubdirectory("books-bench-").FullName;
+        var app = await StartAppAsync(options, dataDirectory, timeout.Token);
+        var connectionString = await app.GetConnectionStringAsync("booksdb", timeout.Token)
+            ?? throw new InvalidOperationException("booksdb has no connection string.");
+        var apiProcess = Process.GetProcessesByName("Books.Api").Single();
+
+        // Seed once (the only writes of the run), then read the ids back.
+        var key = await app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
+            .Single(p => p.Name == "books-api-signing-key").GetValueAsync(timeout.Token);
+        using var client = app.CreateHttpClient("books-api");
+        using (var seed = new HttpRequestMessage(HttpMethod.Post, "/api/admin/books/seed"))
+        {
+            seed.Headers.Authorization = new("Bearer", DevTokens.Create(key!, "bench", TimeSpan.FromMinutes(5), DevTokens.WriteScope));
+            (await client.SendAsync(seed, timeout.Token)).EnsureSuccessStatusCode();
+        }
+
+        var ids = new List<string>();
+        for (string? cursor = null; ;)
+        {
+            var page = await client.GetFromJsonAsync<JsonElement>($"/api/books?limit=100{(cursor is null ? "" : $"&cursor={cursor}")}", timeout.Token);
+            ids.AddRange(page.GetProperty("items").EnumerateArray().Select(b => b.GetProperty("id").GetString()!));
+            if ((cursor = page.GetProperty("nextCursor").GetString()) is null)
+            {
+                break;
+            }
+        }
+
+        return new BenchTarget(app, dataDirectory, client.BaseAddress!, connectionString, apiProcess, ids);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace Books.Bench;
+
+/// <summary>
+/// At each concurrency, for a fixed time: (a) the raw driver's find-by-id from this process, (b) GET
+/// /api/books/{id}, (c) GET /api/books?limit=20; throughput, p50, p99, and for the API its CPU time per
+/// request and peak RSS (read from /proc of the books-api process).
+/// </summary>
+internal static class LoadBenchmark
+{
+    private static readonly TimeSpan s_warmup = TimeSpan.FromSeconds(2);
+    private static readonly double s_clockTicksPerSecond = 100; // USER_HZ on Linux
+
+    private sealed record Result(string Scenario, int Concurrency, long Requests, double Seconds, double P50, double P99, double? CpuMsPerRequest)
+    {
+        public double Throughput => Requests / Seconds;
+    }
+
+    public static async Task<string> RunAsync(BenchTarget target, BenchOptions options)
+    {
+        using var mongo = new MongoClient(target.ConnectionString);
+        var books = mongo.GetDatabase(MongoUrl.Create(target.ConnectionString).DatabaseName).GetCollection<BsonDocument>("books");
+        var ids = target.BookIds.ToArray();
+        var objectIds = ids.Select(ObjectId.Parse).ToArray();
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = target.ApiAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+        var scenarios = new (string Name, bool Api, Func<int, Task> Call)[]
+        {
+            ("raw driver find-by-id", false, i => books.Find(new BsonDocument("_id", objectIds[i % objectIds.Length])).FirstOrDefaultAsync()),
+            ("API GET /api/books/{id}", true, i => GetAsync(http, $"/api/books/{ids[i % ids.Length]}")),
+            ("API GET /api/books?limit=20", true, _ => GetAsync(http, "/api/books?limit=20")),
+        };
+
+        var results = new List<Result>();
+        foreach (var concurrency in options.Concurrency)
+        {
+            foreach (var (name, isApi, call) in scenarios)
+            {
+                await MeasureAsync(call, concurrency, s_warmup); // warm-up: JIT, pools, connections
+                var cpuBefore = CpuSeconds(target.ApiProcess.Id);
+                var (requests, seconds, latencies) = await MeasureAsync(call, concurrency, TimeSpan.FromSeconds(options.Seconds));
+                var cpu = CpuSeconds(target.ApiProcess.Id) - cpuBefore;
+                results.Add(new Result(name, concurrency, requests, seconds, Percentile(latencies, 50), Percentile(latencies, 99),
+                    isApi ? cpu * 1000 / requests : null));
+                Console.WriteLine($"  c={concurrency,-3} {name,-30} {requests / seconds,8:0} req/s");
+            }
+        }
+
+        return Format(results, PeakRssMegabytes(target.ApiProcess.Id), BuildOf(target.ApiProcess.Id), options);
+    }
+
+    private static async Task GetAsync(HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static async Task<(long Requests, double Seconds, double[] LatenciesMs)> MeasureAsync(Func<int, Task> call, int concurrency, TimeSpan duration)
+    {
+        var latencies = new List<double>[concurrency];
+        var stopwatch = Stopwatch.StartNew();
+        var end = stopwatch.Elapsed + duration;
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
+        {
+            var mine = latencies[worker] = new List<double>(100_000);
+            while (stopwatch.Elapsed < end)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await call(Interlocked.Increment(ref next));
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        })));
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        return (all.Length, stopwatch.Elapsed.TotalSeconds, all);
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p / 100 * sorted.Length) - 1)];
+
+    /// <summary>User plus system CPU time of a process, from /proc/{pid}/stat.</summary>
+    private static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / s_clockTicksPerSecond;
+    }
+
+    /// <summary>The process's peak resident set (VmHWM), in MB.</summary>
+    private static double PeakRssMegabytes(int pid) =>
+        File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0)
+            .Single();
+
+    /// <summary>Release or Debug, read from the books-api process's own command line.</summary>
+    private static string BuildOf(int pid)
+    {
+        var commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        return commandLine.Contains("/Release/", StringComparison.Ordinal) ? "Release"
+            : commandLine.Contains("/Debug/", StringComparison.Ordinal) ? "Debug (run the bench with -c Release)"
+            : "an unknown configuration";
+    }
+
+    private static string Format(List<Result> results, double peakRss, string build, BenchOptions options)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Load: {options.Seconds} s per cell after a {s_warmup.TotalSeconds:0} s warm-up; {Environment.ProcessorCount} cores; books-api built in {build}.");
+        text.AppendLine();
+        text.AppendLine("| concurrency | scenario | req/s | p50 ms | p99 ms | API CPU ms/request | vs raw: throughput | vs raw: p99 |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var result in results)
+        {
+            var raw = results.Single(r => r.Concurrency == result.Concurrency && r.CpuMsPerRequest is null);
+            var ratios = result.CpuMsPerRequest is null ? "| |" : $"| {result.Throughput / raw.Throughput:0.00}x | {result.P99 / raw.P99:0.00}x |";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {result.Concurrency} | {result.Scenario} | {result.Throughput:0} | {result.P50:0.00} | {result.P99:0.00} | {result.CpuMsPerRequest?.ToString("0.000", CultureInfo.InvariantCulture) ?? ""} {ratios}");
+        }
+
+        text.AppendLine();
+        text.Append(CultureInfo.InvariantCulture, $"books-api peak RSS (VmHWM) over the whole run: {peakRss:0} MB.");
+        return text.ToString();
+    }
+}
