@@ -234,7 +234,7 @@ public static class BooksApi
     {
         // A malformed id cannot name a book, so it is a 404 like any unknown id.
         var book = ObjectId.TryParse(id, out var objectId)
-            ? await books.Find(b => b.Id == objectId).FirstOrDefaultAsync(cancellationToken)
+            ? await books.Find(ById(objectId)).FirstOrDefaultAsync(cancellationToken)
             : null;
         if (book is null)
         {
@@ -258,7 +258,7 @@ public static class BooksApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["isbn"] = [problem] });
         }
 
-        var book = await books.Find(b => b.Isbn == isbn13).FirstOrDefaultAsync(cancellationToken);
+        var book = await books.Find(Builders<Book>.Filter.Eq("isbn", isbn13)).FirstOrDefaultAsync(cancellationToken);
         if (book is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Book not found",
@@ -401,19 +401,19 @@ public static class BooksApi
         return TypedResults.Ok(BookResponse.From(updated));
     }
 
-    private static FilterDefinition<Book> Current(ObjectId id, long[]? ifMatchVersions)
-    {
-        var filter = Builders<Book>.Filter.Eq(b => b.Id, id);
-        return ifMatchVersions is null || ifMatchVersions is [BookETag.AnyVersion]
-            ? filter
-            : filter & Builders<Book>.Filter.In(b => b.Version, ifMatchVersions);
-    }
+    // Field-name filters, not lambdas: a lambda is translated from its expression tree on every request.
+    private static FilterDefinition<Book> ById(ObjectId id) => Builders<Book>.Filter.Eq("_id", id);
+
+    private static FilterDefinition<Book> Current(ObjectId id, long[]? ifMatchVersions) =>
+        ifMatchVersions is null || ifMatchVersions is [BookETag.AnyVersion]
+            ? ById(id)
+            : ById(id) & Builders<Book>.Filter.In("version", ifMatchVersions);
 
     /// <summary>After a write matched nothing: was the book missing, or at another version? (Nothing was written.)</summary>
     private static async Task<ProblemHttpResult> NotFoundOrStaleAsync(
         string id, ObjectId objectId, long[]? ifMatch, IMongoCollection<Book> books, CancellationToken cancellationToken)
     {
-        var current = ifMatch is null ? null : await books.Find(b => b.Id == objectId).FirstOrDefaultAsync(cancellationToken);
+        var current = ifMatch is null ? null : await books.Find(ById(objectId)).FirstOrDefaultAsync(cancellationToken);
         return current is not null
             ? TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "The book has changed",
                 detail: $"If-Match does not name the current version of book '{id}' (its ETag is now {BookETag.For(current.Version)}). Read it again, then retry.")

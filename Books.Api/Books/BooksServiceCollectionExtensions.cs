@@ -43,6 +43,7 @@ public static class BooksServiceCollectionExtensions
         {
             options.SerializerOptions.AllowDuplicateProperties = false;
             options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict; // "1999" is not a number
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, BooksJsonContext.Default);
         });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<MongoUnavailableExceptionHandler>();

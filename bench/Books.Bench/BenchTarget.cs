@@ -69,7 +69,11 @@ internal sealed class BenchTarget : IAsyncDisposable
             }
         }
 
-        return new BenchTarget(app, dataDirectory, client.BaseAddress!, connectionString, apiProcess, ids);
+        // Load goes straight to books-api's Kestrel port: the orchestrator's proxy in front of it is a
+        // development convenience, not part of the API's path (the MongoDB proxy is on both paths).
+        var api = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ProjectResource>().Single(r => r.Name == "books-api");
+        var port = await api.GetEndpoint("http").Property(EndpointProperty.TargetPort).GetValueAsync(timeout.Token);
+        return new BenchTarget(app, dataDirectory, new Uri($"http://localhost:{port}"), connectionString, apiProcess, ids);
     }
 
     public async ValueTask DisposeAsync()
