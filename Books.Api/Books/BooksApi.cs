@@ -48,58 +48,59 @@ public static class BooksApi
 
         api.MapGet("/{id}", GetBook)
             .WithName(nameof(GetBook))
-            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Get a book by id")
             .WithDescription("Answers 304 when If-None-Match names the current ETag.")
-            .Produces(StatusCodes.Status304NotModified);
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/by-isbn/{isbn}", GetBookByIsbn)
             .WithName(nameof(GetBookByIsbn))
-            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Get a book by ISBN")
-            .WithDescription("Any form of the ISBN finds the book: ISBN-10 or ISBN-13, with or without hyphens.");
+            .WithDescription("Any form of the ISBN finds the book: ISBN-10 or ISBN-13, with or without hyphens.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPost("/", CreateBook)
             .WithName(nameof(CreateBook))
-            .RequireWriter()
             .WithSummary("Add a book")
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .RequireWriter()
+            .ProducesBookBodyProblems();
 
         api.MapPut("/{id}", ReplaceBook)
             .WithName(nameof(ReplaceBook))
-            .RequireWriter()
-            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Replace a book")
             .WithDescription("Replaces every client-owned field. With If-Match, only if the book is still at that version.")
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .RequireWriter()
+            .ProducesBookBodyProblems()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
         api.MapPatch("/{id}", PatchBook)
             .WithName(nameof(PatchBook))
-            .RequireWriter()
-            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Change some fields of a book")
             .WithDescription("An RFC 7396 merge patch: fields given are set, fields given as null are removed. With If-Match, only if the book is still at that version.")
             .Accepts<BookRequest>(MergePatchMediaType)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .RequireWriter()
+            .ProducesBookBodyProblems()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
         api.MapDelete("/{id}", DeleteBook)
             .WithName(nameof(DeleteBook))
-            .RequireWriter()
-            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Delete a book")
             .WithDescription("With If-Match, only if the book is still at that version.")
+            .RequireWriter()
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
         return api;
     }
+
+    /// <summary>What any write carrying a book can answer: a taken ISBN, a body too large, a wrong media type.</summary>
+    private static RouteHandlerBuilder ProducesBookBodyProblems(this RouteHandlerBuilder endpoint) =>
+        endpoint
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
     public static async Task<Results<Ok<BookPage>, ValidationProblem>> ListBooks(
         [AsParameters] BookListQuery query,

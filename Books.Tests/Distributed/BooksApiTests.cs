@@ -200,15 +200,7 @@ public sealed class BooksApiTests(BooksAppFixture fixture)
         var book = await _api.CreateAsync(TestBooks.Body(), Cancellation);
         var replacement = TestBooks.Body(title: "Should not be stored");
         replacement["isbn"] = book.GetProperty("isbn").GetString();
-        using var request = new HttpRequestMessage(new HttpMethod(method), $"/api/books/{book.Id()}")
-        {
-            Content = method switch
-            {
-                "PUT" => JsonContent.Create(replacement),
-                "PATCH" => TestBooks.Json("""{ "title": "Should not be stored" }""", "application/merge-patch+json"),
-                _ => null,
-            },
-        };
+        using var request = TestBooks.Write(method, book.Id(), replacement, """{ "title": "Should not be stored" }""");
         request.Headers.IfMatch.Add(new EntityTagHeaderValue("\"7\""));
 
         using var response = await _api.SendAsync(request, Cancellation);
@@ -251,15 +243,7 @@ public sealed class BooksApiTests(BooksAppFixture fixture)
     [InlineData("DELETE")]
     public async Task Write_to_an_unknown_book_returns_404(string method)
     {
-        using var request = new HttpRequestMessage(new HttpMethod(method), "/api/books/65a1b2c3d4e5f60718293a4b")
-        {
-            Content = method switch
-            {
-                "PUT" => JsonContent.Create(TestBooks.Body()),
-                "PATCH" => TestBooks.Json("""{ "title": "x" }""", "application/merge-patch+json"),
-                _ => null,
-            },
-        };
+        using var request = TestBooks.Write(method, "65a1b2c3d4e5f60718293a4b");
 
         using var response = await _api.SendAsync(request, Cancellation);
 

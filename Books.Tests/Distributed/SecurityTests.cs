@@ -70,15 +70,7 @@ public sealed class SecurityTests(BooksAppFixture fixture)
         using var anonymous = ClientWith(null);
         using var request = method == "SEED"
             ? new HttpRequestMessage(HttpMethod.Post, "/api/admin/books/seed")
-            : new HttpRequestMessage(new HttpMethod(method), $"/api/books/{book.Id()}")
-            {
-                Content = method switch
-                {
-                    "PUT" => JsonContent.Create(TestBooks.Body()),
-                    "PATCH" => TestBooks.Json("""{ "title": "x" }""", "application/merge-patch+json"),
-                    _ => null,
-                },
-            };
+            : TestBooks.Write(method, book.Id());
 
         using var response = await anonymous.SendAsync(request, Cancellation);
 

@@ -38,6 +38,18 @@ public static class TestBooks
         return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
     }
 
+    /// <summary>A PUT (full body), PATCH (merge patch of the title) or DELETE of one book.</summary>
+    public static HttpRequestMessage Write(string method, string id, object? putBody = null, string patch = """{ "title": "x" }""") =>
+        new(new HttpMethod(method), $"/api/books/{id}")
+        {
+            Content = method switch
+            {
+                "PUT" => JsonContent.Create(putBody ?? Body()),
+                "PATCH" => Json(patch, "application/merge-patch+json"),
+                _ => null,
+            },
+        };
+
     public static StringContent Json(string json, string mediaType = "application/json") =>
         new(json, Encoding.UTF8, mediaType);
 

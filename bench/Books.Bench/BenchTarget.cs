@@ -71,9 +71,15 @@ internal sealed class BenchTarget : IAsyncDisposable
 
         // Load goes straight to books-api's Kestrel port: the orchestrator's proxy in front of it is a
         // development convenience, not part of the API's path (the MongoDB proxy is on both paths).
-        var api = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ProjectResource>().Single(r => r.Name == "books-api");
-        var port = await api.GetEndpoint("http").Property(EndpointProperty.TargetPort).GetValueAsync(timeout.Token);
-        return new BenchTarget(app, dataDirectory, new Uri($"http://localhost:{port}"), connectionString, apiProcess, ids);
+        return new BenchTarget(app, dataDirectory, KestrelAddress(apiProcess.Id), connectionString, apiProcess, ids);
+    }
+
+    /// <summary>The address Kestrel listens on, from the process's own ASPNETCORE_URLS.</summary>
+    private static Uri KestrelAddress(int pid)
+    {
+        var urls = File.ReadAllText($"/proc/{pid}/environ").Split('\0')
+            .Single(variable => variable.StartsWith("ASPNETCORE_URLS=", StringComparison.Ordinal))["ASPNETCORE_URLS=".Length..];
+        return new Uri(urls.Split(';').First(url => url.StartsWith("http://", StringComparison.Ordinal)));
     }
 
     public async ValueTask DisposeAsync()
