@@ -13,7 +13,7 @@ namespace Books.Bench;
 /// </summary>
 internal static class LoadBenchmark
 {
-    private static readonly TimeSpan s_warmup = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan s_warmup = TimeSpan.FromSeconds(5);
     private static readonly double s_clockTicksPerSecond = 100; // USER_HZ on Linux
 
     private sealed record Result(string Scenario, int Concurrency, long Requests, double Seconds, double P50, double P99, double? CpuMsPerRequest)
