@@ -73,6 +73,13 @@ public static class BookDocuments
         return s_update.Combine(updates);
     }
 
+    /// <summary>The current time as BSON stores it (milliseconds), so responses show exactly what was stored.</summary>
+    public static DateTime Now(TimeProvider clock)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
+    }
+
     public static string TitleKey(string title) => title.ToLowerInvariant();
 
     public static string AuthorKey(string author) => author.Trim().ToLowerInvariant();

@@ -24,8 +24,7 @@ public static class BookSamples
     public static async Task<SeedResult> SeedAsync(
         IMongoCollection<Book> books, IReadOnlyList<BookRequest> samples, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
-        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
+        var now = BookDocuments.Now(clock);
         var writes = new List<WriteModel<Book>>();
         foreach (var sample in samples)
         {

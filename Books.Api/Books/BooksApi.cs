@@ -277,7 +277,7 @@ public static class BooksApi
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        var now = Now(clock);
+        var now = BookDocuments.Now(clock);
         if (BookInput.Validate(request, now.Year, out var errors) is not { } fields)
         {
             return TypedResults.ValidationProblem(errors);
@@ -305,7 +305,7 @@ public static class BooksApi
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        var now = Now(clock);
+        var now = BookDocuments.Now(clock);
         if (BookInput.Validate(request, now.Year, out var errors) is not { } fields)
         {
             return TypedResults.ValidationProblem(errors);
@@ -340,7 +340,7 @@ public static class BooksApi
 
         using (patch)
         {
-            var now = Now(clock);
+            var now = BookDocuments.Now(clock);
             if (BookInput.ValidatePatch(patch.RootElement, now.Year, out var errors) is not { } changes)
             {
                 return TypedResults.ValidationProblem(errors);
@@ -432,13 +432,6 @@ public static class BooksApi
     private static bool IsMergePatch(string? contentType) =>
         Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
         && mediaType.MediaType.Equals(MergePatchMediaType, StringComparison.OrdinalIgnoreCase);
-
-    // BSON dates hold milliseconds; responses must show what was stored.
-    private static DateTime Now(TimeProvider clock)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
-    }
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }
