@@ -26,8 +26,9 @@ public sealed class BooksAppFixture : IAsyncLifetime
     /// so each client has its own rate-limit budget.</summary>
     public HttpClient CreateApiClient(bool authorized = true)
     {
-        var client = App.CreateHttpClient("books-api");
-        client.Timeout = RequestTimeout;
+        // Not App.CreateHttpClient: that client retries through the standard resilience handler, which
+        // would resend a write whose first attempt was slow and hide what the API really answered.
+        var client = new HttpClient { BaseAddress = App.GetEndpoint("books-api", "http"), Timeout = RequestTimeout };
         if (authorized)
         {
             client.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Writer(SigningKey));
