@@ -29,35 +29,56 @@ internal static class LoadBenchmark
         var objectIds = ids.Select(ObjectId.Parse).ToArray();
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = target.ApiAddress, Timeout = TimeSpan.FromSeconds(30) };
 
-        var scenarios = new (string Name, bool Api, Func<int, Task> Call)[]
+        var byId = ids.Select(id => $"/api/books/{id}").ToArray();
+        var scenarios = new (string Name, string[]? HttpPaths, Func<int, Task> Call)[]
         {
-            ("raw driver find-by-id", false, i => books.Find(new BsonDocument("_id", objectIds[i % objectIds.Length])).FirstOrDefaultAsync()),
-            ("API GET /api/books/{id}", true, i => GetAsync(http, $"/api/books/{ids[i % ids.Length]}")),
-            ("API GET /api/books?limit=20", true, _ => GetAsync(http, "/api/books?limit=20")),
+            ("raw driver find-by-id", null, i => books.Find(new BsonDocument("_id", objectIds[i % objectIds.Length])).FirstOrDefaultAsync()),
+            ("API GET /api/books/{id}", byId, i => GetAsync(http, byId[i % byId.Length])),
+            ("API GET /api/books?limit=20", ["/api/books?limit=20"], _ => GetAsync(http, "/api/books?limit=20")),
         };
 
         var results = new List<Result>();
         foreach (var concurrency in options.Concurrency)
         {
-            foreach (var (name, isApi, call) in scenarios)
+            foreach (var (name, httpPaths, call) in scenarios)
             {
-                await MeasureAsync(call, concurrency, s_warmup); // warm-up: JIT, pools, connections
+                var useWrk = httpPaths is not null && WrkLoad.IsAvailable;
+                var duration = TimeSpan.FromSeconds(options.Seconds);
+                // Warm-up first: JIT tiers, pools, connections.
+                if (useWrk)
+                {
+                    await WrkLoad.RunAsync(target.ApiAddress, httpPaths!, concurrency, s_warmup);
+                }
+                else
+                {
+                    await MeasureAsync(call, concurrency, s_warmup);
+                }
+
                 var cpuBefore = CpuSeconds(target.ApiProcess.Id);
-                var (requests, seconds, latencies) = await MeasureAsync(call, concurrency, TimeSpan.FromSeconds(options.Seconds));
+                var (requests, seconds, p50, p99) = useWrk
+                    ? await WrkLoad.RunAsync(target.ApiAddress, httpPaths!, concurrency, duration)
+                    : await MeasureWithHttpClientOrDriverAsync(call, concurrency, duration);
                 var cpu = CpuSeconds(target.ApiProcess.Id) - cpuBefore;
-                results.Add(new Result(name, concurrency, requests, seconds, Percentile(latencies, 50), Percentile(latencies, 99),
-                    isApi ? cpu * 1000 / requests : null));
+                results.Add(new Result(name, concurrency, requests, seconds, p50, p99, httpPaths is null ? null : cpu * 1000 / requests));
                 Console.WriteLine($"  c={concurrency,-3} {name,-30} {requests / seconds,8:0} req/s");
             }
         }
 
-        return Format(results, PeakRssMegabytes(target.ApiProcess.Id), BuildOf(target.ApiProcess.Id), options);
+        var generator = WrkLoad.IsAvailable ? "wrk (1 thread)" : ".NET HttpClient in the bench process (install wrk for a cheaper generator)";
+        return Format(results, PeakRssMegabytes(target.ApiProcess.Id), BuildOf(target.ApiProcess.Id), generator, options);
     }
 
     private static async Task GetAsync(HttpClient http, string path)
     {
         using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead);
         response.EnsureSuccessStatusCode();
+    }
+
+    private static async Task<(long Requests, double Seconds, double P50, double P99)> MeasureWithHttpClientOrDriverAsync(
+        Func<int, Task> call, int concurrency, TimeSpan duration)
+    {
+        var (requests, seconds, latencies) = await MeasureAsync(call, concurrency, duration);
+        return (requests, seconds, Percentile(latencies, 50), Percentile(latencies, 99));
     }
 
     private static async Task<(long Requests, double Seconds, double[] LatenciesMs)> MeasureAsync(Func<int, Task> call, int concurrency, TimeSpan duration)
@@ -106,10 +127,10 @@ internal static class LoadBenchmark
             : "an unknown configuration";
     }
 
-    private static string Format(List<Result> results, double peakRss, string build, BenchOptions options)
+    private static string Format(List<Result> results, double peakRss, string build, string generator, BenchOptions options)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Load: {options.Seconds} s per cell after a {s_warmup.TotalSeconds:0} s warm-up; {Environment.ProcessorCount} cores; books-api built in {build}.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Load: {options.Seconds} s per cell after a {s_warmup.TotalSeconds:0} s warm-up; {Environment.ProcessorCount} cores; books-api built in {build}; HTTP load from {generator}; raw load from the driver in the bench process.");
         text.AppendLine();
         text.AppendLine("| concurrency | scenario | req/s | p50 ms | p99 ms | API CPU ms/request | vs raw: throughput | vs raw: p99 |");
         text.AppendLine("|---|---|---|---|---|---|---|---|");
