@@ -36,7 +36,17 @@ public static class BookSamples
                 SetOnInsert(book)) { IsUpsert = true });
         }
 
-        var result = await books.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = false }, cancellationToken);
+        BulkWriteResult<Book> result;
+        try
+        {
+            result = await books.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = false }, cancellationToken);
+        }
+        catch (MongoBulkWriteException<Book> ex) when (ex.WriteErrors.All(e => e.Category == ServerErrorCategory.DuplicateKey))
+        {
+            // Two seeds racing: the other one inserted those books first, which is the outcome wanted.
+            result = ex.Result;
+        }
+
         return new SeedResult(Inserted: result.Upserts.Count, AlreadyPresent: samples.Count - result.Upserts.Count);
     }
 

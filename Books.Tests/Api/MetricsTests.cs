@@ -61,4 +61,24 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
 
         Assert.Equal(BookSamples.Load().Count, created.GetMeasurementSnapshot().Sum(m => m.Value));
     }
+
+    [Fact]
+    public async Task Racing_seeds_insert_each_sample_once_and_all_succeed()
+    {
+        await using var api = BooksApiHost.Create(mongod.NewDatabase());
+        var clients = Enumerable.Range(0, 4).Select(_ => api.CreateWriterClient()).ToList();
+
+        var responses = await Task.WhenAll(clients.Select(c => c.PostAsync("/api/admin/books/seed", null, Cancellation)));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var inserted = 0;
+        foreach (var response in responses)
+        {
+            inserted += (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Cancellation)).GetProperty("inserted").GetInt32();
+            response.Dispose();
+        }
+
+        Assert.Equal(BookSamples.Load().Count, inserted);
+        clients.ForEach(c => c.Dispose());
+    }
 }
