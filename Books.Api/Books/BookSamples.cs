@@ -12,7 +12,12 @@ public static class BookSamples
 {
     private const string ResourceName = "Books.Api.Books.sample-books.json";
 
-    public static IReadOnlyList<BookRequest> Load()
+    private static readonly Lazy<IReadOnlyList<BookRequest>> s_samples = new(Read);
+
+    /// <summary>The sample set, read from the assembly once per process.</summary>
+    public static IReadOnlyList<BookRequest> Load() => s_samples.Value;
+
+    private static IReadOnlyList<BookRequest> Read()
     {
         using var stream = typeof(BookSamples).Assembly.GetManifestResourceStream(ResourceName)
             ?? throw new InvalidOperationException($"The embedded resource {ResourceName} is missing.");

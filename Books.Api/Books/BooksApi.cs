@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Books.Api.Http;
 using Books.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -334,8 +335,8 @@ public static class BooksApi
         }
         catch (JsonException ex)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed JSON",
-                detail: $"The request body is not valid JSON: {ex.Message}");
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed request body",
+                detail: BadRequestExceptionHandler.DescribeJson(ex));
         }
 
         using (patch)

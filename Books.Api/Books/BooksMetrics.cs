@@ -41,10 +41,10 @@ public sealed class BooksMetrics
         public const string Unavailable = "unavailable";
     }
 
-    /// <summary>The write operation a request performs, or <see langword="null"/> for reads.</summary>
+    /// <summary>The write operation a request to /api/books performs, or <see langword="null"/> for reads.</summary>
     public static string? OperationOf(HttpRequest request) => request.Method switch
     {
-        "POST" when request.Path.StartsWithSegments("/api/books") => "create",
+        "POST" => "create",
         "PUT" => "replace",
         "PATCH" => "patch",
         "DELETE" => "delete",

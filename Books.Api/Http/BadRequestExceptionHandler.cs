@@ -18,7 +18,13 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
             return false;
         }
 
-        var (title, detail) = Describe(badRequest);
+        // 413 and 415 get their sentence from BookProblems.Explain, like the ones the framework writes itself.
+        var (title, detail) = badRequest switch
+        {
+            { InnerException: JsonException json } => ("Malformed request body", DescribeJson(json)),
+            { StatusCode: StatusCodes.Status400BadRequest } => (null, badRequest.Message),
+            _ => ((string?)null, (string?)null),
+        };
         context.Response.StatusCode = badRequest.StatusCode;
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
@@ -28,17 +34,8 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
         });
     }
 
-    internal static (string Title, string Detail) Describe(BadHttpRequestException exception) => exception switch
-    {
-        { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
-            ("Request body too large", $"The body is larger than the {BooksApi.MaxBodyBytes} bytes this API accepts."),
-        { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
-            ("Unsupported media type", "Send the body as JSON, with Content-Type: application/json."),
-        { InnerException: JsonException json } => ("Malformed request body", DescribeJson(json)),
-        _ => ("Bad request", exception.Message),
-    };
-
-    private static string DescribeJson(JsonException json)
+    /// <summary>What was wrong with a JSON body, in the client's terms (field names, not .NET types).</summary>
+    internal static string DescribeJson(JsonException json)
     {
         var field = json.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : json.Path;
         if (json.Message.Contains("could not be mapped", StringComparison.Ordinal) && field is not null)
