@@ -2,6 +2,8 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Books.Tests.Infrastructure;
 
@@ -44,6 +46,9 @@ public sealed class BooksAppFixture : IAsyncLifetime
             [$"MONGOD_PATH={MongodStandIn.LauncherPath}", $"MONGOD_DATA_PATH={_dataDirectory}"],
             timeout.Token);
 
+        // Resource logs stay out of the console (the test platform replays all console output after any
+        // failure, burying the failure itself); warnings and errors still come through.
+        builder.Services.AddLogging(logging => logging.AddFilter<ConsoleLoggerProvider>(null, LogLevel.Warning));
         _app = await builder.BuildAsync(timeout.Token);
         await _app.StartAsync(timeout.Token);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("books-api", timeout.Token);
