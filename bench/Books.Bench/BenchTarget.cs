@@ -33,6 +33,10 @@ internal sealed class BenchTarget : IAsyncDisposable
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Books_AppHost>(
             [$"MONGOD_PATH={options.MongodPath}", $"MONGOD_DATA_PATH={dataDirectory}", "Logging:LogLevel:Default=Warning"], cancellationToken);
+
+        // books-api as deployed: its launch profile says Development (scope validation on every request,
+        // developer pages), which is what `dotnet run` of the AppHost is for, not what a benchmark measures.
+        builder.CreateResourceBuilder<ProjectResource>("books-api").WithEnvironment("ASPNETCORE_ENVIRONMENT", "Production");
         var app = await builder.BuildAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         await app.ResourceNotifications.WaitForResourceHealthyAsync("books-api", cancellationToken);
