@@ -36,7 +36,12 @@ internal sealed class BenchTarget : IAsyncDisposable
 
         // books-api as deployed: its launch profile says Development (scope validation on every request,
         // developer pages), which is what `dotnet run` of the AppHost is for, not what a benchmark measures.
-        builder.CreateResourceBuilder<ProjectResource>("books-api").WithEnvironment("ASPNETCORE_ENVIRONMENT", "Production");
+        // Its telemetry is still collected in-process (traces, the driver's spans, metrics), but not exported:
+        // the test builder runs no dashboard, so the OTLP endpoint it hands out has nobody listening, and
+        // failed exports with in-memory retries would be measured instead of the API.
+        builder.CreateResourceBuilder<ProjectResource>("books-api")
+            .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Production")
+            .WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
         var app = await builder.BuildAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         await app.ResourceNotifications.WaitForResourceHealthyAsync("books-api", cancellationToken);

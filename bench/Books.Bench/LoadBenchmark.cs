@@ -13,13 +13,17 @@ namespace Books.Bench;
 /// </summary>
 internal static class LoadBenchmark
 {
+    private const string ApiById = "API GET /api/books/{id}";
     private static readonly TimeSpan s_warmup = TimeSpan.FromSeconds(5);
     private static readonly double s_clockTicksPerSecond = 100; // USER_HZ on Linux
 
-    private sealed record Result(string Scenario, int Concurrency, long Requests, double Seconds, double P50, double P99, double? CpuMsPerRequest)
+    private sealed record Result(string Scenario, int Concurrency, int Round, long Requests, double Seconds, double P50, double P99, double? CpuMsPerRequest)
     {
         public double Throughput => Requests / Seconds;
     }
+
+    /// <summary>A table cell: the median of a scenario's rounds at one concurrency.</summary>
+    private sealed record Cell(string Scenario, int Concurrency, double Throughput, double P50, double P99, double? CpuMsPerRequest);
 
     public static async Task<string> RunAsync(BenchTarget target, BenchOptions options)
     {
@@ -33,39 +37,51 @@ internal static class LoadBenchmark
         var scenarios = new (string Name, string[]? HttpPaths, Func<int, Task> Call)[]
         {
             ("raw driver find-by-id", null, i => books.Find(new BsonDocument("_id", objectIds[i % objectIds.Length])).FirstOrDefaultAsync()),
-            ("API GET /api/books/{id}", byId, i => GetAsync(http, byId[i % byId.Length])),
+            (ApiById, byId, i => GetAsync(http, byId[i % byId.Length])),
             ("API GET /api/books?limit=20", ["/api/books?limit=20"], _ => GetAsync(http, "/api/books?limit=20")),
         };
 
+        // Each concurrency runs its scenarios in rounds, raw and API back to back, and the table gives the
+        // median round: a shared 2-core machine drifts by 10-20% over minutes, and a ratio of two cells
+        // measured minutes apart would mostly measure that drift.
         var results = new List<Result>();
         foreach (var concurrency in options.Concurrency)
         {
-            foreach (var (name, httpPaths, call) in scenarios)
+            for (var round = 1; round <= options.Rounds; round++)
             {
-                var useWrk = httpPaths is not null && WrkLoad.IsAvailable;
-                var duration = TimeSpan.FromSeconds(options.Seconds);
-                // Warm-up first: JIT tiers, pools, connections.
-                if (useWrk)
+                foreach (var (name, httpPaths, call) in scenarios)
                 {
-                    await WrkLoad.RunAsync(target.ApiAddress, httpPaths!, concurrency, s_warmup);
+                    var result = await MeasureScenarioAsync(target, name, httpPaths, call, concurrency, TimeSpan.FromSeconds(options.Seconds), round);
+                    results.Add(result);
+                    Console.WriteLine($"  c={concurrency,-3} round {round} {name,-30} {result.Throughput,8:0} req/s");
                 }
-                else
-                {
-                    await MeasureAsync(call, concurrency, s_warmup);
-                }
-
-                var cpuBefore = CpuSeconds(target.ApiProcess.Id);
-                var (requests, seconds, p50, p99) = useWrk
-                    ? await WrkLoad.RunAsync(target.ApiAddress, httpPaths!, concurrency, duration)
-                    : await MeasureWithHttpClientOrDriverAsync(call, concurrency, duration);
-                var cpu = CpuSeconds(target.ApiProcess.Id) - cpuBefore;
-                results.Add(new Result(name, concurrency, requests, seconds, p50, p99, httpPaths is null ? null : cpu * 1000 / requests));
-                Console.WriteLine($"  c={concurrency,-3} {name,-30} {requests / seconds,8:0} req/s");
             }
         }
 
         var generator = WrkLoad.IsAvailable ? "wrk (1 thread)" : ".NET HttpClient in the bench process (install wrk for a cheaper generator)";
         return Format(results, PeakRssMegabytes(target.ApiProcess.Id), BuildOf(target.ApiProcess.Id), generator, options);
+    }
+
+    private static async Task<Result> MeasureScenarioAsync(
+        BenchTarget target, string name, string[]? httpPaths, Func<int, Task> call, int concurrency, TimeSpan duration, int round)
+    {
+        var useWrk = httpPaths is not null && WrkLoad.IsAvailable;
+        // Warm-up first: JIT tiers, pools, connections.
+        if (useWrk)
+        {
+            await WrkLoad.RunAsync(target.ApiAddress, httpPaths!, concurrency, s_warmup);
+        }
+        else
+        {
+            await MeasureAsync(call, concurrency, s_warmup);
+        }
+
+        var cpuBefore = CpuSeconds(target.ApiProcess.Id);
+        var (requests, seconds, p50, p99) = useWrk
+            ? await WrkLoad.RunAsync(target.ApiAddress, httpPaths!, concurrency, duration)
+            : await MeasureWithHttpClientOrDriverAsync(call, concurrency, duration);
+        var cpu = CpuSeconds(target.ApiProcess.Id) - cpuBefore;
+        return new Result(name, concurrency, round, requests, seconds, p50, p99, httpPaths is null ? null : cpu * 1000 / requests);
     }
 
     private static async Task GetAsync(HttpClient http, string path)
@@ -130,20 +146,39 @@ internal static class LoadBenchmark
     private static string Format(List<Result> results, double peakRss, string build, string generator, BenchOptions options)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Load: {options.Seconds} s per cell after a {s_warmup.TotalSeconds:0} s warm-up; {Environment.ProcessorCount} cores; books-api built in {build}; HTTP load from {generator}; raw load from the driver in the bench process.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Load: {options.Seconds} s per cell after a {s_warmup.TotalSeconds:0} s warm-up, {options.Rounds} rounds per concurrency (figures: the median round); {Environment.ProcessorCount} cores; books-api built in {build}; HTTP load from {generator}; raw load from the driver in the bench process.");
         text.AppendLine();
         text.AppendLine("| concurrency | scenario | req/s | p50 ms | p99 ms | API CPU ms/request | vs raw: throughput | vs raw: p99 |");
         text.AppendLine("|---|---|---|---|---|---|---|---|");
-        foreach (var result in results)
+        var cells = results.GroupBy(r => (r.Concurrency, r.Scenario)).Select(rounds => new Cell(
+            rounds.Key.Scenario, rounds.Key.Concurrency, Median(rounds.Select(r => r.Throughput)),
+            Median(rounds.Select(r => r.P50)), Median(rounds.Select(r => r.P99)),
+            rounds.First().CpuMsPerRequest is null ? null : Median(rounds.Select(r => r.CpuMsPerRequest!.Value)))).ToList();
+        foreach (var cell in cells)
         {
-            var raw = results.Single(r => r.Concurrency == result.Concurrency && r.CpuMsPerRequest is null);
-            var ratios = result.CpuMsPerRequest is null ? "| |" : $"| {result.Throughput / raw.Throughput:0.00}x | {result.P99 / raw.P99:0.00}x |";
+            var raw = cells.Single(r => r.Concurrency == cell.Concurrency && r.CpuMsPerRequest is null);
+            var ratios = cell.CpuMsPerRequest is null ? "| |" : $"| {cell.Throughput / raw.Throughput:0.00}x | {cell.P99 / raw.P99:0.00}x |";
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {result.Concurrency} | {result.Scenario} | {result.Throughput:0} | {result.P50:0.00} | {result.P99:0.00} | {result.CpuMsPerRequest?.ToString("0.000", CultureInfo.InvariantCulture) ?? ""} {ratios}");
+                $"| {cell.Concurrency} | {cell.Scenario} | {cell.Throughput:0} | {cell.P50:0.00} | {cell.P99:0.00} | {cell.CpuMsPerRequest?.ToString("0.000", CultureInfo.InvariantCulture) ?? ""} {ratios}");
+        }
+
+        text.AppendLine();
+        text.AppendLine("API GET by id throughput / raw throughput, round by round (each pair measured back to back):");
+        foreach (var concurrency in options.Concurrency)
+        {
+            var perRound = results.Where(r => r.Concurrency == concurrency).GroupBy(r => r.Round)
+                .Select(round => round.Single(r => r.Scenario == ApiById).Throughput / round.Single(r => r.CpuMsPerRequest is null).Throughput);
+            text.AppendLine(CultureInfo.InvariantCulture, $"- c={concurrency}: {string.Join(", ", perRound.Select(ratio => ratio.ToString("0.00x", CultureInfo.InvariantCulture)))}");
         }
 
         text.AppendLine();
         text.Append(CultureInfo.InvariantCulture, $"books-api peak RSS (VmHWM) over the whole run: {peakRss:0} MB.");
         return text.ToString();
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }
