@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Books.Api.Http;
 using Books.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,28 +9,10 @@ using MongoDB.Driver;
 
 namespace Books.Api.Books;
 
-/// <summary>Query string of <c>GET /api/books</c>.</summary>
-public sealed record BookListQuery(
-    [property: Description("Only books with this author (case-insensitive, whole name).")] string? Author,
-    [property: Description("Only books with this tag (case-insensitive).")] string? Tag,
-    [property: Description("Only books published in or after this year.")] int? YearFrom,
-    [property: Description("Only books published in or before this year.")] int? YearTo,
-    [property: Description("Text the title contains (case-insensitive; taken literally, not as a pattern).")] string? Q,
-    [property: Description("title, publishedYear or createdAt; prefix - for descending. Default title.")] string? Sort,
-    [property: Description("Page size, 1 to 100. Default 20.")] int? Limit,
-    [property: Description("The nextCursor of the previous page.")] string? Cursor);
-
 public static class BooksApi
 {
-    public const int DefaultPageSize = 20;
-    public const int MaxPageSize = 100;
     public const int MaxBodyBytes = 64 * 1024;
     public const string MergePatchMediaType = "application/merge-patch+json";
-    private const int MaxFilterLength = 200;
-
-    private static readonly IReadOnlySet<string> s_listParameters = new HashSet<string>(
-        ["author", "tag", "yearFrom", "yearTo", "q", "sort", "limit", "cursor"], StringComparer.OrdinalIgnoreCase);
-
     private static readonly JsonDocumentOptions s_patchOptions = new() { MaxDepth = 32, AllowDuplicateProperties = false };
 
     public static RouteGroupBuilder MapBooksApi(this IEndpointRouteBuilder app)
@@ -109,123 +90,25 @@ public static class BooksApi
         IMongoCollection<Book> books,
         CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        foreach (var (name, values) in request.Query)
-        {
-            if (!s_listParameters.Contains(name))
-            {
-                errors[name] = [$"'{name}' is not a parameter of this listing ({string.Join(", ", s_listParameters)})."];
-            }
-            else if (values.Count > 1)
-            {
-                errors[name] = [$"'{name}' is given more than once."];
-            }
-        }
-
-        var limit = query.Limit ?? DefaultPageSize;
-        if (limit is < 1 or > MaxPageSize)
-        {
-            errors["limit"] = [$"'limit' is between 1 and {MaxPageSize} ({limit} given)."];
-        }
-
-        var sort = BookSort.Parse(query.Sort);
-        if (sort is null)
-        {
-            errors["sort"] = [$"'sort' is one of {string.Join(", ", BookSort.Names)}."];
-        }
-
-        foreach (var (name, value) in new[] { ("author", query.Author), ("tag", query.Tag), ("q", query.Q) })
-        {
-            if (value is { Length: > MaxFilterLength })
-            {
-                errors[name] = [$"'{name}' is at most {MaxFilterLength} characters long."];
-            }
-            else if (value is not null && BookInput.FindUnacceptableCharacter(value, allowLineBreaks: false) is { } problem)
-            {
-                errors[name] = [$"'{name}' {problem}."];
-            }
-        }
-
-        if (query.YearFrom > query.YearTo)
-        {
-            errors["yearFrom"] = ["'yearFrom' is after 'yearTo'."];
-        }
-
-        var author = NullIfBlank(query.Author)?.ToLowerInvariant();
-        var tag = NullIfBlank(query.Tag)?.ToLowerInvariant();
-        var q = NullIfBlank(query.Q);
-        var queryHash = BookCursor.HashQuery(sort?.Name, author, tag, query.YearFrom?.ToString(), query.YearTo?.ToString(), q);
-        BookCursor? cursor = null;
-        if (sort is not null && NullIfBlank(query.Cursor) is { } cursorText
-            && (cursor = BookCursor.Decode(cursorText, sort, queryHash, out var cursorProblem)) is null)
-        {
-            errors["cursor"] = [cursorProblem!];
-        }
-
-        if (errors.Count > 0)
+        if (BookListing.Parse(query, request.Query, out var errors) is not { } listing)
         {
             return TypedResults.ValidationProblem(errors);
         }
 
-        var filter = Builders<Book>.Filter;
-        var conditions = new List<FilterDefinition<Book>>();
-        if (author is not null)
-        {
-            conditions.Add(filter.AnyEq(b => b.AuthorKeys, author));
-        }
-
-        if (tag is not null)
-        {
-            conditions.Add(filter.AnyEq(b => b.Tags, tag));
-        }
-
-        if (query.YearFrom is { } from)
-        {
-            conditions.Add(filter.Gte(b => b.PublishedYear, from));
-        }
-
-        if (query.YearTo is { } to)
-        {
-            conditions.Add(filter.Lte(b => b.PublishedYear, to));
-        }
-
-        if (q is not null)
-        {
-            // Escaped, so user text is matched literally, never run as a pattern.
-            conditions.Add(filter.Regex(b => b.Title, new BsonRegularExpression(Regex.Escape(q), "i")));
-        }
-
-        if (cursor is not null)
-        {
-            conditions.Add(After(sort!, cursor));
-        }
-
-        var order = sort!.Descending
-            ? Builders<Book>.Sort.Descending(sort.Field).Descending("_id")
-            : Builders<Book>.Sort.Ascending(sort.Field).Ascending("_id");
-        var page = await books.Find(conditions.Count > 0 ? filter.And(conditions) : filter.Empty)
-            .Sort(order)
-            .Limit(limit + 1)
+        // One book more than the page holds says whether there is a next page.
+        var page = await books.Find(listing.Filter)
+            .Sort(listing.Order)
+            .Limit(listing.Limit + 1)
             .ToListAsync(cancellationToken);
 
         string? nextCursor = null;
-        if (page.Count > limit)
+        if (page.Count > listing.Limit)
         {
-            page.RemoveAt(limit);
-            var last = page[^1];
-            nextCursor = new BookCursor(sort.Name, sort.KeyOf(last), last.Id, queryHash).Encode();
+            page.RemoveAt(listing.Limit);
+            nextCursor = listing.CursorAfter(page[^1]);
         }
 
         return TypedResults.Ok(new BookPage([.. page.Select(BookResponse.From)], nextCursor));
-    }
-
-    /// <summary>Books strictly after the cursor in the listing order: (key, id) compared as a pair.</summary>
-    private static FilterDefinition<Book> After(BookSort sort, BookCursor cursor)
-    {
-        var filter = Builders<Book>.Filter;
-        return sort.Descending
-            ? filter.Or(filter.Lt(sort.Field, cursor.Key), filter.And(filter.Eq(sort.Field, cursor.Key), filter.Lt("_id", cursor.Id)))
-            : filter.Or(filter.Gt(sort.Field, cursor.Key), filter.And(filter.Eq(sort.Field, cursor.Key), filter.Gt("_id", cursor.Id)));
     }
 
     public static async Task<Results<Ok<BookResponse>, StatusCodeHttpResult, ProblemHttpResult>> GetBook(
@@ -433,6 +316,4 @@ public static class BooksApi
     private static bool IsMergePatch(string? contentType) =>
         Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
         && mediaType.MediaType.Equals(MergePatchMediaType, StringComparison.OrdinalIgnoreCase);
-
-    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -1,0 +1,154 @@
+using System.ComponentModel;
+using System.Text.RegularExpressions;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace Books.Api.Books;
+
+/// <summary>Query string of <c>GET /api/books</c>.</summary>
+public sealed record BookListQuery(
+    [property: Description("Only books with this author (case-insensitive, whole name).")] string? Author,
+    [property: Description("Only books with this tag (case-insensitive).")] string? Tag,
+    [property: Description("Only books published in or after this year.")] int? YearFrom,
+    [property: Description("Only books published in or before this year.")] int? YearTo,
+    [property: Description("Text the title contains (case-insensitive; taken literally, not as a pattern).")] string? Q,
+    [property: Description("title, publishedYear or createdAt; prefix - for descending. Default title.")] string? Sort,
+    [property: Description("Page size, 1 to 100. Default 20.")] int? Limit,
+    [property: Description("The nextCursor of the previous page.")] string? Cursor);
+
+/// <summary>
+/// A validated listing request: which books match, in which order, how many per page, and where the
+/// page starts. Keyset pagination: a page resumes strictly after the (sort key, id) pair of the last
+/// book of the previous one, so walking the pages sees each book once while others come and go.
+/// </summary>
+public sealed record BookListing(FilterDefinition<Book> Filter, BookSort Sort, int Limit, string QueryHash)
+{
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+    private const int MaxFilterLength = 200;
+
+    private static readonly IReadOnlySet<string> s_parameters = new HashSet<string>(
+        ["author", "tag", "yearFrom", "yearTo", "q", "sort", "limit", "cursor"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The listing order, with the id as a tiebreak so that it is total.</summary>
+    public SortDefinition<Book> Order => Sort.Descending
+        ? Builders<Book>.Sort.Descending(Sort.Field).Descending("_id")
+        : Builders<Book>.Sort.Ascending(Sort.Field).Ascending("_id");
+
+    /// <summary>The cursor of the page that follows <paramref name="last"/>.</summary>
+    public string CursorAfter(Book last) => new BookCursor(Sort.Name, Sort.KeyOf(last), last.Id, QueryHash).Encode();
+
+    /// <returns><see langword="null"/>, with every problem found, when the query is not a valid listing.</returns>
+    public static BookListing? Parse(BookListQuery query, IQueryCollection parameters, out Dictionary<string, string[]> errors)
+    {
+        errors = [];
+        foreach (var (name, values) in parameters)
+        {
+            if (!s_parameters.Contains(name))
+            {
+                errors[name] = [$"'{name}' is not a parameter of this listing ({string.Join(", ", s_parameters)})."];
+            }
+            else if (values.Count > 1)
+            {
+                errors[name] = [$"'{name}' is given more than once."];
+            }
+        }
+
+        var limit = query.Limit ?? DefaultPageSize;
+        if (limit is < 1 or > MaxPageSize)
+        {
+            errors["limit"] = [$"'limit' is between 1 and {MaxPageSize} ({limit} given)."];
+        }
+
+        var sort = BookSort.Parse(query.Sort);
+        if (sort is null)
+        {
+            errors["sort"] = [$"'sort' is one of {string.Join(", ", BookSort.Names)}."];
+        }
+
+        foreach (var (name, value) in new[] { ("author", query.Author), ("tag", query.Tag), ("q", query.Q) })
+        {
+            if (value is { Length: > MaxFilterLength })
+            {
+                errors[name] = [$"'{name}' is at most {MaxFilterLength} characters long."];
+            }
+            else if (value is not null && BookInput.FindUnacceptableCharacter(value, allowLineBreaks: false) is { } problem)
+            {
+                errors[name] = [$"'{name}' {problem}."];
+            }
+        }
+
+        if (query.YearFrom > query.YearTo)
+        {
+            errors["yearFrom"] = ["'yearFrom' is after 'yearTo'."];
+        }
+
+        var author = NullIfBlank(query.Author)?.ToLowerInvariant();
+        var tag = NullIfBlank(query.Tag)?.ToLowerInvariant();
+        var q = NullIfBlank(query.Q);
+        var queryHash = BookCursor.HashQuery(sort?.Name, author, tag, query.YearFrom?.ToString(), query.YearTo?.ToString(), q);
+        BookCursor? cursor = null;
+        if (sort is not null && NullIfBlank(query.Cursor) is { } cursorText
+            && (cursor = BookCursor.Decode(cursorText, sort, queryHash, out var cursorProblem)) is null)
+        {
+            errors["cursor"] = [cursorProblem!];
+        }
+
+        if (errors.Count > 0)
+        {
+            return null;
+        }
+
+        return new BookListing(Match(author, tag, query.YearFrom, query.YearTo, q, sort!, cursor), sort!, limit, queryHash);
+    }
+
+    /// <summary>The filter of a valid listing: every condition given, and the cursor's position.</summary>
+    private static FilterDefinition<Book> Match(string? author, string? tag, int? yearFrom, int? yearTo, string? q, BookSort sort, BookCursor? cursor)
+    {
+        var filter = Builders<Book>.Filter;
+        var conditions = new List<FilterDefinition<Book>>();
+        if (author is not null)
+        {
+            conditions.Add(filter.AnyEq(b => b.AuthorKeys, author));
+        }
+
+        if (tag is not null)
+        {
+            conditions.Add(filter.AnyEq(b => b.Tags, tag));
+        }
+
+        if (yearFrom is { } from)
+        {
+            conditions.Add(filter.Gte(b => b.PublishedYear, from));
+        }
+
+        if (yearTo is { } to)
+        {
+            conditions.Add(filter.Lte(b => b.PublishedYear, to));
+        }
+
+        if (q is not null)
+        {
+            // Escaped, so user text is matched literally, never run as a pattern.
+            conditions.Add(filter.Regex(b => b.Title, new BsonRegularExpression(Regex.Escape(q), "i")));
+        }
+
+        if (cursor is not null)
+        {
+            conditions.Add(After(sort, cursor));
+        }
+
+        return conditions.Count > 0 ? filter.And(conditions) : filter.Empty;
+    }
+
+    /// <summary>Books strictly after the cursor in the listing order: (key, id) compared as a pair.</summary>
+    private static FilterDefinition<Book> After(BookSort sort, BookCursor cursor)
+    {
+        var filter = Builders<Book>.Filter;
+        return sort.Descending
+            ? filter.Or(filter.Lt(sort.Field, cursor.Key), filter.And(filter.Eq(sort.Field, cursor.Key), filter.Lt("_id", cursor.Id)))
+            : filter.Or(filter.Gt(sort.Field, cursor.Key), filter.And(filter.Eq(sort.Field, cursor.Key), filter.Gt("_id", cursor.Id)));
+    }
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}
