@@ -17,13 +17,13 @@ internal static class LoadBenchmark
     private static readonly TimeSpan s_warmup = TimeSpan.FromSeconds(5);
     private static readonly double s_clockTicksPerSecond = 100; // USER_HZ on Linux
 
-    private sealed record Result(string Scenario, int Concurrency, int Round, long Requests, double Seconds, double P50, double P99, double? CpuMsPerRequest)
+    private sealed record Result(string Scenario, int Concurrency, int Round, long Requests, double Seconds, double P50, double P99, double? CpuMsPerRequest, double MachineCpuMsPerRequest)
     {
         public double Throughput => Requests / Seconds;
     }
 
     /// <summary>A table cell: the median of a scenario's rounds at one concurrency.</summary>
-    private sealed record Cell(string Scenario, int Concurrency, double Throughput, double P50, double P99, double? CpuMsPerRequest);
+    private sealed record Cell(string Scenario, int Concurrency, double Throughput, double P50, double P99, double? CpuMsPerRequest, double MachineCpuMsPerRequest);
 
     public static async Task<string> RunAsync(BenchTarget target, BenchOptions options)
     {
@@ -77,11 +77,13 @@ internal static class LoadBenchmark
         }
 
         var cpuBefore = CpuSeconds(target.ApiProcess.Id);
+        var machineBefore = MachineBusySeconds();
         var (requests, seconds, p50, p99) = useWrk
             ? await WrkLoad.RunAsync(target.ApiAddress, httpPaths!, concurrency, duration)
             : await MeasureWithHttpClientOrDriverAsync(call, concurrency, duration);
         var cpu = CpuSeconds(target.ApiProcess.Id) - cpuBefore;
-        return new Result(name, concurrency, round, requests, seconds, p50, p99, httpPaths is null ? null : cpu * 1000 / requests);
+        var machine = MachineBusySeconds() - machineBefore;
+        return new Result(name, concurrency, round, requests, seconds, p50, p99, httpPaths is null ? null : cpu * 1000 / requests, machine * 1000 / requests);
     }
 
     private static async Task GetAsync(HttpClient http, string path)
@@ -128,6 +130,15 @@ internal static class LoadBenchmark
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / s_clockTicksPerSecond;
     }
 
+    /// <summary>Busy CPU time of the whole machine (every process, all cores), from the first line of /proc/stat.</summary>
+    private static double MachineBusySeconds()
+    {
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]
+            .Select(field => long.Parse(field, CultureInfo.InvariantCulture)).ToArray();
+        const int idle = 3, iowait = 4, firstGuestField = 8; // guest time is already counted in user time
+        return fields.Take(firstGuestField).Where((_, i) => i is not idle and not iowait).Sum() / s_clockTicksPerSecond;
+    }
+
     /// <summary>The process's peak resident set (VmHWM), in MB.</summary>
     private static double PeakRssMegabytes(int pid) =>
         File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
@@ -148,18 +159,19 @@ internal static class LoadBenchmark
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Load: {options.Seconds} s per cell after a {s_warmup.TotalSeconds:0} s warm-up, {options.Rounds} rounds per concurrency (figures: the median round); {Environment.ProcessorCount} cores; books-api built in {build}; HTTP load from {generator}; raw load from the driver in the bench process.");
         text.AppendLine();
-        text.AppendLine("| concurrency | scenario | req/s | p50 ms | p99 ms | API CPU ms/request | vs raw: throughput | vs raw: p99 |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| concurrency | scenario | req/s | p50 ms | p99 ms | API CPU ms/request | machine CPU ms/request | vs raw: throughput | vs raw: p99 |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|");
         var cells = results.GroupBy(r => (r.Concurrency, r.Scenario)).Select(rounds => new Cell(
             rounds.Key.Scenario, rounds.Key.Concurrency, Median(rounds.Select(r => r.Throughput)),
             Median(rounds.Select(r => r.P50)), Median(rounds.Select(r => r.P99)),
-            rounds.First().CpuMsPerRequest is null ? null : Median(rounds.Select(r => r.CpuMsPerRequest!.Value)))).ToList();
+            rounds.First().CpuMsPerRequest is null ? null : Median(rounds.Select(r => r.CpuMsPerRequest!.Value)),
+            Median(rounds.Select(r => r.MachineCpuMsPerRequest)))).ToList();
         foreach (var cell in cells)
         {
             var raw = cells.Single(r => r.Concurrency == cell.Concurrency && r.CpuMsPerRequest is null);
             var ratios = cell.CpuMsPerRequest is null ? "| |" : $"| {cell.Throughput / raw.Throughput:0.00}x | {cell.P99 / raw.P99:0.00}x |";
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {cell.Concurrency} | {cell.Scenario} | {cell.Throughput:0} | {cell.P50:0.00} | {cell.P99:0.00} | {cell.CpuMsPerRequest?.ToString("0.000", CultureInfo.InvariantCulture) ?? ""} {ratios}");
+                $"| {cell.Concurrency} | {cell.Scenario} | {cell.Throughput:0} | {cell.P50:0.00} | {cell.P99:0.00} | {cell.CpuMsPerRequest?.ToString("0.000", CultureInfo.InvariantCulture) ?? ""} | {cell.MachineCpuMsPerRequest:0.000} {ratios}");
         }
 
         text.AppendLine();

@@ -20,8 +20,15 @@ internal static partial class WrkLoad
     {
         var script = Path.GetTempFileName();
         var quoted = string.Join(",", paths.Select(p => $"\"{p}\""));
+        // Requests are formatted once, in init: formatting one per request cost wrk about a quarter more CPU.
         await File.WriteAllTextAsync(script,
-            $"local paths = {{{quoted}}}\nrequest = function() return wrk.format(\"GET\", paths[math.random(#paths)]) end\n");
+            $$"""
+            local paths = {{{quoted}}}
+            local requests = {}
+            init = function(args) for i, path in ipairs(paths) do requests[i] = wrk.format("GET", path) end end
+            request = function() return requests[math.random(#requests)] end
+
+            """);
         try
         {
             var startInfo = new ProcessStartInfo("wrk",
