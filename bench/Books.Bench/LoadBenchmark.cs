@@ -42,7 +42,7 @@ internal static class LoadBenchmark
         };
 
         // Each concurrency runs its scenarios in rounds, raw and API back to back, and the table gives the
-        // median round: a shared 2-core machine drifts by 10-20% over minutes, and a ratio of two cells
+        // median round: a shared 2-core machine drifts by 10-30% over minutes, and a ratio of two cells
         // measured minutes apart would mostly measure that drift.
         var results = new List<Result>();
         foreach (var concurrency in options.Concurrency)
@@ -135,8 +135,9 @@ internal static class LoadBenchmark
     {
         var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]
             .Select(field => long.Parse(field, CultureInfo.InvariantCulture)).ToArray();
-        const int idle = 3, iowait = 4, firstGuestField = 8; // guest time is already counted in user time
-        return fields.Take(firstGuestField).Where((_, i) => i is not idle and not iowait).Sum() / s_clockTicksPerSecond;
+        // Not busy: idle, waiting for I/O, or taken by the hypervisor (steal). Guest time is already in user time.
+        const int idle = 3, iowait = 4, steal = 7;
+        return fields.Take(steal).Where((_, i) => i is not idle and not iowait).Sum() / s_clockTicksPerSecond;
     }
 
     /// <summary>The process's peak resident set (VmHWM), in MB.</summary>
