@@ -66,6 +66,23 @@ public sealed class GracefulShutdownTests(MongodStandInFixture mongod)
         Assert.Equal(book.Id(), (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).Id());
         await api.DisposeAsync();
 
-        Assert.Throws<ObjectDisposedException>(() => mongoClient.StartSession(cancellationToken: Cancellation));
+        // After StopApplication the API's own app.Run() disposes the host too, concurrently with the factory,
+        // so the factory's DisposeAsync may return while the other disposal is still on its way to the client.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => IsDisposed(mongoClient), "the MongoDB client is disposed", timeout.Token);
+    }
+
+    private static bool IsDisposed(IMongoClient client)
+    {
+        try
+        {
+            client.StartSession(cancellationToken: Cancellation).Dispose();
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return true;
+        }
     }
 }

@@ -26,4 +26,19 @@ public static class Eventually
 
         throw new TimeoutException($"GET {path} never returned {expected}; last status {last}.");
     }
+
+    public static async Task TrueAsync(Func<bool> condition, string what, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (condition())
+            {
+                return;
+            }
+
+            await Task.Delay(s_interval, cancellationToken);
+        }
+
+        throw new TimeoutException($"Never true: {what}.");
+    }
 }
