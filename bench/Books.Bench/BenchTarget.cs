@@ -41,7 +41,14 @@ internal sealed class BenchTarget : IAsyncDisposable
         // failed exports with in-memory retries would be measured instead of the API.
         builder.CreateResourceBuilder<ProjectResource>("books-api")
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Production")
-            .WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+            .WithEnvironment(context =>
+            {
+                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+                foreach (var (name, value) in options.ApiEnvironment)
+                {
+                    context.EnvironmentVariables[name] = value;
+                }
+            });
         var app = await builder.BuildAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         await app.ResourceNotifications.WaitForResourceHealthyAsync("books-api", cancellationToken);

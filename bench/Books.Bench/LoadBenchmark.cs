@@ -159,6 +159,11 @@ internal static class LoadBenchmark
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Load: {options.Seconds} s per cell after a {s_warmup.TotalSeconds:0} s warm-up, {options.Rounds} rounds per concurrency (figures: the median round); {Environment.ProcessorCount} cores; books-api built in {build}; HTTP load from {generator}; raw load from the driver in the bench process.");
+        if (options.ApiEnvironment.Count > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"books-api environment added: {string.Join(", ", options.ApiEnvironment.Select(e => $"{e.Name}={e.Value}"))}.");
+        }
+
         text.AppendLine();
         text.AppendLine("| concurrency | scenario | req/s | p50 ms | p99 ms | API CPU ms/request | machine CPU ms/request | vs raw: throughput | vs raw: p99 |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|");

@@ -1,6 +1,7 @@
 // Books.Api against the raw MongoDB driver, side by side in one run. See BENCHMARKS.md.
 //
 //   dotnet run -c Release --project bench/Books.Bench [-- --seconds 10 --rounds 3 --startup-runs 5 --output artifacts/bench.md]
+//       [--concurrency 1,8,32] [--api-env NAME=VALUE ...]
 //
 // MongoDB runs the way the AppHost runs it: MONGOD_PATH names a mongod executable (default: the test
 // stand-in, which this bench only reads from once the sample set is seeded).

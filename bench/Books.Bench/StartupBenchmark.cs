@@ -21,6 +21,11 @@ internal static class StartupBenchmark
         }
 
         runs.Sort();
+        if (runs.Count == 0)
+        {
+            return "AppHost start to books-api healthy: not measured (--startup-runs 0)";
+        }
+
         return $"AppHost start to books-api healthy (executable mode, {runs.Count} runs): median {runs[runs.Count / 2]:0.00} s " +
                $"(min {runs[0]:0.00} s, max {runs[^1]:0.00} s)";
     }
