@@ -22,10 +22,10 @@ public sealed class Book
     public required string TitleKey { get; init; }
 
     [BsonElement("authors")]
-    public required List<string> Authors { get; init; }
+    public required string[] Authors { get; init; }
 
     [BsonElement("authorKeys")]
-    public required List<string> AuthorKeys { get; init; }
+    public required string[] AuthorKeys { get; init; }
 
     [BsonElement("publishedYear"), BsonIgnoreIfNull]
     public int? PublishedYear { get; init; }
@@ -44,7 +44,7 @@ public sealed class Book
     public int? PageCount { get; init; }
 
     [BsonElement("tags")]
-    public required List<string> Tags { get; init; }
+    public required string[] Tags { get; init; }
 
     [BsonElement("summary"), BsonIgnoreIfNull]
     public string? Summary { get; init; }

@@ -84,5 +84,5 @@ public static class BookDocuments
 
     public static string AuthorKey(string author) => author.Trim().ToLowerInvariant();
 
-    private static List<string> AuthorKeys(IEnumerable<string> authors) => [.. authors.Select(AuthorKey).Distinct()];
+    private static string[] AuthorKeys(IEnumerable<string> authors) => [.. authors.Select(AuthorKey).Distinct()];
 }
