@@ -9,7 +9,8 @@ namespace Books.Bench;
 /// <summary>
 /// At each concurrency, for a fixed time: (a) the raw driver's find-by-id from this process, (b) GET
 /// /api/books/{id}, (c) GET /api/books?limit=20; throughput, p50, p99, and for the API its CPU time per
-/// request and peak RSS (read from /proc of the books-api process).
+/// request, bytes allocated per request (its runtime's alloc-rate counter) and peak RSS (read from /proc of the
+/// books-api process).
 /// </summary>
 internal static class LoadBenchmark
 {
@@ -17,13 +18,13 @@ internal static class LoadBenchmark
     private static readonly TimeSpan s_warmup = TimeSpan.FromSeconds(5);
     private static readonly double s_clockTicksPerSecond = 100; // USER_HZ on Linux
 
-    private sealed record Result(string Scenario, int Concurrency, int Round, long Requests, double Seconds, double P50, double P99, double? CpuMsPerRequest, double MachineCpuMsPerRequest)
+    private sealed record Result(string Scenario, int Concurrency, int Round, long Requests, double Seconds, double P50, double P99, double? CpuMsPerRequest, double MachineCpuMsPerRequest, double? KBAllocatedPerRequest)
     {
         public double Throughput => Requests / Seconds;
     }
 
     /// <summary>A table cell: the median of a scenario's rounds at one concurrency.</summary>
-    private sealed record Cell(string Scenario, int Concurrency, double Throughput, double P50, double P99, double? CpuMsPerRequest, double MachineCpuMsPerRequest);
+    private sealed record Cell(string Scenario, int Concurrency, double Throughput, double P50, double P99, double? CpuMsPerRequest, double MachineCpuMsPerRequest, double? KBAllocatedPerRequest);
 
     public static async Task<string> RunAsync(BenchTarget target, BenchOptions options)
     {
@@ -76,6 +77,7 @@ internal static class LoadBenchmark
             await MeasureAsync(call, concurrency, s_warmup);
         }
 
+        using var allocations = httpPaths is null ? null : AllocationMeter.Start(target.ApiProcess.Id);
         var cpuBefore = CpuSeconds(target.ApiProcess.Id);
         var machineBefore = MachineBusySeconds();
         var (requests, seconds, p50, p99) = useWrk
@@ -83,7 +85,8 @@ internal static class LoadBenchmark
             : await MeasureWithHttpClientOrDriverAsync(call, concurrency, duration);
         var cpu = CpuSeconds(target.ApiProcess.Id) - cpuBefore;
         var machine = MachineBusySeconds() - machineBefore;
-        return new Result(name, concurrency, round, requests, seconds, p50, p99, httpPaths is null ? null : cpu * 1000 / requests, machine * 1000 / requests);
+        var allocatedKB = allocations?.BytesPerSecond / (requests / seconds) / 1024;
+        return new Result(name, concurrency, round, requests, seconds, p50, p99, httpPaths is null ? null : cpu * 1000 / requests, machine * 1000 / requests, allocatedKB);
     }
 
     private static async Task GetAsync(HttpClient http, string path)
@@ -165,19 +168,20 @@ internal static class LoadBenchmark
         }
 
         text.AppendLine();
-        text.AppendLine("| concurrency | scenario | req/s | p50 ms | p99 ms | API CPU ms/request | machine CPU ms/request | vs raw: throughput | vs raw: p99 |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| concurrency | scenario | req/s | p50 ms | p99 ms | API CPU ms/request | API KB allocated/request | machine CPU ms/request | vs raw: throughput | vs raw: p99 |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         var cells = results.GroupBy(r => (r.Concurrency, r.Scenario)).Select(rounds => new Cell(
             rounds.Key.Scenario, rounds.Key.Concurrency, Median(rounds.Select(r => r.Throughput)),
             Median(rounds.Select(r => r.P50)), Median(rounds.Select(r => r.P99)),
             rounds.First().CpuMsPerRequest is null ? null : Median(rounds.Select(r => r.CpuMsPerRequest!.Value)),
-            Median(rounds.Select(r => r.MachineCpuMsPerRequest)))).ToList();
+            Median(rounds.Select(r => r.MachineCpuMsPerRequest)),
+            rounds.Any(r => r.KBAllocatedPerRequest is null) ? null : Median(rounds.Select(r => r.KBAllocatedPerRequest!.Value)))).ToList();
         foreach (var cell in cells)
         {
             var raw = cells.Single(r => r.Concurrency == cell.Concurrency && r.CpuMsPerRequest is null);
             var ratios = cell.CpuMsPerRequest is null ? "| |" : $"| {cell.Throughput / raw.Throughput:0.00}x | {cell.P99 / raw.P99:0.00}x |";
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {cell.Concurrency} | {cell.Scenario} | {cell.Throughput:0} | {cell.P50:0.00} | {cell.P99:0.00} | {cell.CpuMsPerRequest?.ToString("0.000", CultureInfo.InvariantCulture) ?? ""} | {cell.MachineCpuMsPerRequest:0.000} {ratios}");
+                $"| {cell.Concurrency} | {cell.Scenario} | {cell.Throughput:0} | {cell.P50:0.00} | {cell.P99:0.00} | {cell.CpuMsPerRequest?.ToString("0.000", CultureInfo.InvariantCulture) ?? ""} | {cell.KBAllocatedPerRequest?.ToString("0.0", CultureInfo.InvariantCulture) ?? ""} | {cell.MachineCpuMsPerRequest:0.000} {ratios}");
         }
 
         text.AppendLine();
