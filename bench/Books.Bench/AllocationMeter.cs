@@ -12,15 +12,16 @@ namespace Books.Bench;
 internal sealed class AllocationMeter : IDisposable
 {
     private readonly EventPipeSession _session;
+    private readonly EventPipeEventSource _source;
     private readonly Task _processing;
     private readonly List<double> _intervals = [];
 
     private AllocationMeter(EventPipeSession session)
     {
         _session = session;
-        var source = new EventPipeEventSource(session.EventStream);
-        source.Dynamic.All += OnEvent;
-        _processing = Task.Run(source.Process);
+        _source = new EventPipeEventSource(session.EventStream);
+        _source.Dynamic.All += OnEvent;
+        _processing = Task.Run(_source.Process);
     }
 
     public static AllocationMeter Start(int pid) => new(new DiagnosticsClient(pid).StartEventPipeSession(
@@ -63,6 +64,7 @@ internal sealed class AllocationMeter : IDisposable
     {
         _session.Stop();
         _processing.Wait(TimeSpan.FromSeconds(10));
+        _source.Dispose();
         _session.Dispose();
     }
 }
