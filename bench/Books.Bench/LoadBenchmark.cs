@@ -7,16 +7,21 @@ using MongoDB.Driver;
 namespace Books.Bench;
 
 /// <summary>
-/// At each concurrency, for a fixed time: (a) the raw driver's find-by-id from this process, (b) GET
-/// /api/books/{id}, (c) GET /api/books?limit=20; throughput, p50, p99, and for the API its CPU time per
-/// request, bytes allocated per request (its runtime's alloc-rate counter) and peak RSS (read from /proc of the
-/// books-api process).
+/// At each concurrency, for a fixed time: (a) the raw driver's find-by-id from this process, (b) the same
+/// GET by id through the bare app (ASP.NET Core and the driver, nothing else; bench/Books.Bench.Bare), (c) GET
+/// /api/books/{id} and (d) GET /api/books?limit=20 through books-api; throughput, p50, p99, and for each
+/// server its CPU time per request, bytes allocated per request (its runtime's alloc-rate counter) and peak
+/// RSS (read from /proc of the server process).
 /// </summary>
 internal static class LoadBenchmark
 {
     private const string ApiById = "API GET /api/books/{id}";
+    private const string BareById = "bare GET /api/books/{id}";
     private static readonly TimeSpan s_warmup = TimeSpan.FromSeconds(5);
     private static readonly double s_clockTicksPerSecond = 100; // USER_HZ on Linux
+
+    /// <summary>An HTTP server under load: where wrk sends requests, and the process whose CPU and memory count.</summary>
+    private sealed record Server(Uri Address, int Pid);
 
     private sealed record Result(string Scenario, int Concurrency, int Round, long Requests, double Seconds, double P50, double P99, double? CpuMsPerRequest, double MachineCpuMsPerRequest, double? KBAllocatedPerRequest)
     {
@@ -32,14 +37,20 @@ internal static class LoadBenchmark
         var books = mongo.GetDatabase(MongoUrl.Create(target.ConnectionString).DatabaseName).GetCollection<BsonDocument>("books");
         var ids = target.BookIds.ToArray();
         var objectIds = ids.Select(ObjectId.Parse).ToArray();
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = target.ApiAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var startTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await using var bare = await BareServer.StartAsync(target.ConnectionString, startTimeout.Token);
+        var api = new Server(target.ApiAddress, target.ApiProcess.Id);
+        var bareServer = new Server(bare.Address, bare.Process.Id);
+        using var apiHttp = NewHttpClient(api);
+        using var bareHttp = NewHttpClient(bareServer);
 
         var byId = ids.Select(id => $"/api/books/{id}").ToArray();
-        var scenarios = new (string Name, string[]? HttpPaths, Func<int, Task> Call)[]
+        var scenarios = new (string Name, Server? Server, string[]? HttpPaths, Func<int, Task> Call)[]
         {
-            ("raw driver find-by-id", null, i => books.Find(new BsonDocument("_id", objectIds[i % objectIds.Length])).FirstOrDefaultAsync()),
-            (ApiById, byId, i => GetAsync(http, byId[i % byId.Length])),
-            ("API GET /api/books?limit=20", ["/api/books?limit=20"], _ => GetAsync(http, "/api/books?limit=20")),
+            ("raw driver find-by-id", null, null, i => books.Find(new BsonDocument("_id", objectIds[i % objectIds.Length])).FirstOrDefaultAsync()),
+            (BareById, bareServer, byId, i => GetAsync(bareHttp, byId[i % byId.Length])),
+            (ApiById, api, byId, i => GetAsync(apiHttp, byId[i % byId.Length])),
+            ("API GET /api/books?limit=20", api, ["/api/books?limit=20"], _ => GetAsync(apiHttp, "/api/books?limit=20")),
         };
 
         // Each concurrency runs its scenarios in rounds, raw and API back to back, and the table gives the
@@ -50,9 +61,9 @@ internal static class LoadBenchmark
         {
             for (var round = 1; round <= options.Rounds; round++)
             {
-                foreach (var (name, httpPaths, call) in scenarios)
+                foreach (var (name, server, httpPaths, call) in scenarios)
                 {
-                    var result = await MeasureScenarioAsync(target, name, httpPaths, call, concurrency, TimeSpan.FromSeconds(options.Seconds), round);
+                    var result = await MeasureScenarioAsync(name, server, httpPaths, call, concurrency, TimeSpan.FromSeconds(options.Seconds), round);
                     results.Add(result);
                     Console.WriteLine($"  c={concurrency,-3} round {round} {name,-30} {result.Throughput,8:0} req/s");
                 }
@@ -60,33 +71,36 @@ internal static class LoadBenchmark
         }
 
         var generator = WrkLoad.IsAvailable ? "wrk (1 thread)" : ".NET HttpClient in the bench process (install wrk for a cheaper generator)";
-        return Format(results, PeakRssMegabytes(target.ApiProcess.Id), BuildOf(target.ApiProcess.Id), generator, options);
+        return Format(results, PeakRssMegabytes(api.Pid), PeakRssMegabytes(bareServer.Pid), BuildOf(api.Pid), generator, options);
     }
 
+    private static HttpClient NewHttpClient(Server server) =>
+        new(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(30) };
+
     private static async Task<Result> MeasureScenarioAsync(
-        BenchTarget target, string name, string[]? httpPaths, Func<int, Task> call, int concurrency, TimeSpan duration, int round)
+        string name, Server? server, string[]? httpPaths, Func<int, Task> call, int concurrency, TimeSpan duration, int round)
     {
-        var useWrk = httpPaths is not null && WrkLoad.IsAvailable;
+        var useWrk = server is not null && WrkLoad.IsAvailable;
         // Warm-up first: JIT tiers, pools, connections.
         if (useWrk)
         {
-            await WrkLoad.RunAsync(target.ApiAddress, httpPaths!, concurrency, s_warmup);
+            await WrkLoad.RunAsync(server!.Address, httpPaths!, concurrency, s_warmup);
         }
         else
         {
             await MeasureAsync(call, concurrency, s_warmup);
         }
 
-        using var allocations = httpPaths is null ? null : AllocationMeter.Start(target.ApiProcess.Id);
-        var cpuBefore = CpuSeconds(target.ApiProcess.Id);
+        using var allocations = server is null ? null : AllocationMeter.Start(server.Pid);
+        var cpuBefore = server is null ? 0 : CpuSeconds(server.Pid);
         var machineBefore = MachineBusySeconds();
         var (requests, seconds, p50, p99) = useWrk
-            ? await WrkLoad.RunAsync(target.ApiAddress, httpPaths!, concurrency, duration)
+            ? await WrkLoad.RunAsync(server!.Address, httpPaths!, concurrency, duration)
             : await MeasureWithHttpClientOrDriverAsync(call, concurrency, duration);
-        var cpu = CpuSeconds(target.ApiProcess.Id) - cpuBefore;
+        double? cpuMsPerRequest = server is null ? null : (CpuSeconds(server.Pid) - cpuBefore) * 1000 / requests;
         var machine = MachineBusySeconds() - machineBefore;
         var allocatedKB = allocations?.BytesPerSecond / (requests / seconds) / 1024;
-        return new Result(name, concurrency, round, requests, seconds, p50, p99, httpPaths is null ? null : cpu * 1000 / requests, machine * 1000 / requests, allocatedKB);
+        return new Result(name, concurrency, round, requests, seconds, p50, p99, cpuMsPerRequest, machine * 1000 / requests, allocatedKB);
     }
 
     private static async Task GetAsync(HttpClient http, string path)
@@ -158,7 +172,7 @@ internal static class LoadBenchmark
             : "an unknown configuration";
     }
 
-    private static string Format(List<Result> results, double peakRss, string build, string generator, BenchOptions options)
+    private static string Format(List<Result> results, double peakRss, double barePeakRss, string build, string generator, BenchOptions options)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Load: {options.Seconds} s per cell after a {s_warmup.TotalSeconds:0} s warm-up, {options.Rounds} rounds per concurrency (figures: the median round); {Environment.ProcessorCount} cores; books-api built in {build}; HTTP load from {generator}; raw load from the driver in the bench process.");
@@ -168,7 +182,7 @@ internal static class LoadBenchmark
         }
 
         text.AppendLine();
-        text.AppendLine("| concurrency | scenario | req/s | p50 ms | p99 ms | API CPU ms/request | API KB allocated/request | machine CPU ms/request | vs raw: throughput | vs raw: p99 |");
+        text.AppendLine("| concurrency | scenario | req/s | p50 ms | p99 ms | server CPU ms/request | server KB allocated/request | machine CPU ms/request | vs raw: throughput | vs raw: p99 |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         var cells = results.GroupBy(r => (r.Concurrency, r.Scenario)).Select(rounds => new Cell(
             rounds.Key.Scenario, rounds.Key.Concurrency, Median(rounds.Select(r => r.Throughput)),
@@ -185,18 +199,24 @@ internal static class LoadBenchmark
         }
 
         text.AppendLine();
-        text.AppendLine("API GET by id throughput / raw throughput, round by round (each pair measured back to back):");
+        text.AppendLine("GET by id throughput ratios, round by round (each round measures raw, bare and API back to back):");
         foreach (var concurrency in options.Concurrency)
         {
-            var perRound = results.Where(r => r.Concurrency == concurrency).GroupBy(r => r.Round)
-                .Select(round => round.Single(r => r.Scenario == ApiById).Throughput / round.Single(r => r.CpuMsPerRequest is null).Throughput);
-            text.AppendLine(CultureInfo.InvariantCulture, $"- c={concurrency}: {string.Join(", ", perRound.Select(ratio => ratio.ToString("0.00x", CultureInfo.InvariantCulture)))}");
+            var rounds = results.Where(r => r.Concurrency == concurrency).GroupBy(r => r.Round).Select(round => (
+                Raw: round.Single(r => r.CpuMsPerRequest is null).Throughput,
+                Bare: round.Single(r => r.Scenario == BareById).Throughput,
+                Api: round.Single(r => r.Scenario == ApiById).Throughput)).ToList();
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"- c={concurrency}: API/raw {Ratios(rounds.Select(r => r.Api / r.Raw))}; bare/raw {Ratios(rounds.Select(r => r.Bare / r.Raw))}; API/bare {Ratios(rounds.Select(r => r.Api / r.Bare))}");
         }
 
         text.AppendLine();
-        text.Append(CultureInfo.InvariantCulture, $"books-api peak RSS (VmHWM) over the whole run: {peakRss:0} MB.");
+        text.Append(CultureInfo.InvariantCulture, $"books-api peak RSS (VmHWM) over the whole run: {peakRss:0} MB (the bare app's: {barePeakRss:0} MB).");
         return text.ToString();
     }
+
+    private static string Ratios(IEnumerable<double> ratios) =>
+        string.Join(", ", ratios.Select(ratio => ratio.ToString("0.00x", CultureInfo.InvariantCulture)));
 
     private static double Median(IEnumerable<double> values)
     {
