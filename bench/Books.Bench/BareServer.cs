@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -42,6 +43,9 @@ internal sealed class BareServer : IAsyncDisposable
             },
         };
         var process = Process.Start(startInfo)!;
+        // Kept so that a failed start can say why; the pipes are drained either way.
+        var errors = new ConcurrentQueue<string>();
+        process.ErrorDataReceived += (_, line) => { if (line.Data is { } data) { errors.Enqueue(data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new BareServer(process, address);
@@ -53,12 +57,14 @@ internal sealed class BareServer : IAsyncDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 if (process.HasExited)
                 {
-                    throw new InvalidOperationException($"The bare app exited with code {process.ExitCode} before answering.");
+                    throw new InvalidOperationException(
+                        $"The bare app exited with code {process.ExitCode} before answering:{Environment.NewLine}{string.Join(Environment.NewLine, errors.TakeLast(20))}");
                 }
 
                 try
                 {
-                    if ((await http.GetAsync("/alive", cancellationToken)).IsSuccessStatusCode)
+                    using var response = await http.GetAsync("/alive", cancellationToken);
+                    if (response.IsSuccessStatusCode)
                     {
                         return server;
                     }

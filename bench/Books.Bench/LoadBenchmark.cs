@@ -53,7 +53,7 @@ internal static class LoadBenchmark
             ("API GET /api/books?limit=20", api, ["/api/books?limit=20"], _ => GetAsync(apiHttp, "/api/books?limit=20")),
         };
 
-        // Each concurrency runs its scenarios in rounds, raw and API back to back, and the table gives the
+        // Each concurrency runs its scenarios in rounds, raw, bare and API back to back, and the table gives the
         // median round: a shared 2-core machine drifts by 10-30% over minutes, and a ratio of two cells
         // measured minutes apart would mostly measure that drift.
         var results = new List<Result>();
