@@ -11,12 +11,12 @@ namespace Books.Tests.Infrastructure;
 /// Starts the real Books.AppHost once per test collection, in executable mode (a local mongod,
 /// here the stand-in), and waits until books-api reports healthy.
 /// </summary>
-public sealed class BooksAppFixture : IAsyncLifetime
+public class BooksAppFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("books-tests-mongod-").FullName;
+    private string? _dataDirectory;
     private DistributedApplication? _app;
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
@@ -39,12 +39,17 @@ public sealed class BooksAppFixture : IAsyncLifetime
         return client;
     }
 
-    public async ValueTask InitializeAsync()
+    /// <summary>The value the running AppHost resolved for one of its parameters (a generated secret, say).</summary>
+    public async Task<string> ParameterValueAsync(string name, CancellationToken cancellationToken) =>
+        await App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
+            .Single(p => p.Name == name).GetValueAsync(cancellationToken)
+        ?? throw new InvalidOperationException($"Parameter '{name}' has no value.");
+
+    public virtual async ValueTask InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Books_AppHost>(
-            [$"MONGOD_PATH={MongodStandIn.LauncherPath}", $"MONGOD_DATA_PATH={_dataDirectory}"],
-            timeout.Token);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Books_AppHost>(AppHostArguments(), timeout.Token);
+        await ConfigureAsync(builder, timeout.Token);
 
         // Resource logs stay out of the console (the test platform replays all console output after any
         // failure, burying the failure itself); warnings and errors still come through.
@@ -52,21 +57,35 @@ public sealed class BooksAppFixture : IAsyncLifetime
         _app = await builder.BuildAsync(timeout.Token);
         await _app.StartAsync(timeout.Token);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("books-api", timeout.Token);
-        var key = _app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
-            .Single(p => p.Name == "books-api-signing-key");
-        SigningKey = await key.GetValueAsync(timeout.Token) ?? throw new InvalidOperationException("No signing key.");
+        SigningKey = await ParameterValueAsync("books-api-signing-key", timeout.Token);
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>The AppHost's command-line arguments: here executable mode with a data directory of its own.</summary>
+    protected virtual string[] AppHostArguments()
+    {
+        _dataDirectory = Directory.CreateTempSubdirectory("books-tests-mongod-").FullName;
+        return [$"MONGOD_PATH={MongodStandIn.LauncherPath}", $"MONGOD_DATA_PATH={_dataDirectory}"];
+    }
+
+    /// <summary>Changes the app model before it is built.</summary>
+    protected virtual ValueTask ConfigureAsync(IDistributedApplicationTestingBuilder builder, CancellationToken cancellationToken) => default;
+
+    public virtual async ValueTask DisposeAsync()
     {
         if (_app is not null)
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await _app.StopAsync(timeout.Token);
             await _app.DisposeAsync();
+            _app = null;
         }
 
-        Directory.Delete(_dataDirectory, recursive: true);
+        if (_dataDirectory is not null)
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+
+        GC.SuppressFinalize(this);
     }
 }
 

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Books.Tests.Infrastructure;
+
+/// <summary>
+/// The container engine the container-mode tests run MongoDB in (<c>docker</c>, or the runtime named by
+/// <c>ASPIRE_CONTAINER_RUNTIME</c>, as DCP picks it), and the stand-in image built for it.
+/// </summary>
+public static class ContainerEngine
+{
+    private static readonly TimeSpan s_probeTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan s_buildTimeout = TimeSpan.FromMinutes(5); // a first build installs the npm packages
+    private static readonly TimeSpan s_commandTimeout = TimeSpan.FromSeconds(60);
+    private static readonly Lazy<Task<string?>> s_unavailable = new(ProbeAsync);
+    private static readonly Lazy<Task<string>> s_standInImage = new(BuildStandInImageAsync);
+
+    public static string Runtime { get; } = Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") is { Length: > 0 } runtime ? runtime : "docker";
+
+    /// <summary>Why no engine can run containers here, or <see langword="null"/> when one answers.</summary>
+    public static Task<string?> UnavailableReasonAsync() => s_unavailable.Value;
+
+    /// <summary>
+    /// Skips the calling test when no engine answers, saying how to enable it; with <c>CI=true</c> fails it
+    /// instead, so a CI run cannot go green without the container tests.
+    /// </summary>
+    public static void Require(string? unavailableReason)
+    {
+        if (unavailableReason is null)
+        {
+            return;
+        }
+
+        var message = $"Container-mode test not run: '{Runtime} info' {unavailableReason}. Start Docker or Podman " +
+            "(on Debian, as root: apt-get install docker.io, then start dockerd) and run the tests again; .ci/run does this itself.";
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            Assert.Fail($"{message} CI=true, where container tests may not be skipped.");
+        }
+
+        Assert.Skip(message);
+    }
+
+    /// <summary>The stand-in image (<c>books-mongod-standin:{hash}</c>), built once per test run if its inputs changed.</summary>
+    public static Task<string> StandInImageAsync() => s_standInImage.Value;
+
+    /// <summary>Runs the engine's CLI (bounded); throws with its output when it fails.</summary>
+    public static async Task<string> RunAsync(params string[] arguments)
+    {
+        var result = await RunProcessAsync(Runtime, arguments, s_commandTimeout);
+        return result.ExitCode == 0
+            ? result.Output
+            : throw new InvalidOperationException($"'{Runtime} {string.Join(' ', arguments)}' exited with {result.ExitCode}: {result.Error}");
+    }
+
+    /// <summary>Like <see cref="RunAsync"/> but returns the exit code, output and error as they are.</summary>
+    public static Task<(int ExitCode, string Output, string Error)> TryRunAsync(params string[] arguments) =>
+        RunProcessAsync(Runtime, arguments, s_commandTimeout);
+
+    private static async Task<string?> ProbeAsync()
+    {
+        try
+        {
+            var (exitCode, _, error) = await RunProcessAsync(Runtime, ["info"], s_probeTimeout);
+            return exitCode == 0 ? null : $"exited with {exitCode} ({error.Trim().Split('\n')[^1]})";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "could not be run (not installed)";
+        }
+        catch (TimeoutException)
+        {
+            return $"gave no answer within {s_probeTimeout.TotalSeconds:0} s";
+        }
+    }
+
+    private static async Task<string> BuildStandInImageAsync()
+    {
+        var script = typeof(ContainerEngine).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "StandInImageBuildScript").Value!;
+        var (exitCode, output, error) = await RunProcessAsync(script, [], s_buildTimeout);
+        return exitCode == 0
+            ? output.Trim().Split('\n')[^1]
+            : throw new InvalidOperationException($"Building the stand-in image failed ({exitCode}):\n{error}");
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunProcessAsync(string fileName, string[] arguments, TimeSpan timeout)
+    {
+        var startInfo = new ProcessStartInfo(fileName, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["CONTAINER_RUNTIME"] = Runtime },
+        };
+        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"'{fileName}' did not start.");
+        using var cancel = new CancellationTokenSource(timeout);
+        var output = process.StandardOutput.ReadToEndAsync(cancel.Token);
+        var error = process.StandardError.ReadToEndAsync(cancel.Token);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+            return (process.ExitCode, await output, await error);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"'{fileName} {string.Join(' ', arguments)}' did not finish within {timeout}.");
+        }
+    }
+}
