@@ -123,7 +123,7 @@ public sealed class ContainerModeTests(ContainerAppFixture fixture) : IClassFixt
         Assert.NotNull(during.Headers.RetryAfter);
         Assert.Equal("Database unavailable", (await during.ProblemAsync(timeout.Token)).GetProperty("title").GetString());
         Reports.Write("container-outage", $"container mode: a read after stopping mongo answered 503 in {failedAfter.TotalSeconds:0.00} s");
-        // A stopped container's published port refuses the driver, which then waits out its server selection.
+        // With mongo stopped the driver finds no server and waits out its server-selection timeout.
         Assert.True(failedAfter <= MongoDBSettings.DefaultServerSelectionTimeout + s_slack, $"the read took {failedAfter} to fail");
 
         Assert.True((await commands.ExecuteCommandAsync("mongo", KnownResourceCommands.StartCommand, timeout.Token)).Success);

@@ -55,9 +55,68 @@ public class BooksAppFixture : IAsyncLifetime
         // failure, burying the failure itself); warnings and errors still come through.
         builder.Services.AddLogging(logging => logging.AddFilter<ConsoleLoggerProvider>(null, LogLevel.Warning));
         _app = await builder.BuildAsync(timeout.Token);
+        OnBuilt(_app);
         await _app.StartAsync(timeout.Token);
-        await _app.ResourceNotifications.WaitForResourceHealthyAsync("books-api", timeout.Token);
+        await WaitUntilHealthyAsync(_app, "books-api", timeout.Token);
         SigningKey = await ParameterValueAsync("books-api-signing-key", timeout.Token);
+    }
+
+    /// <summary>
+    /// Waits for a resource to turn healthy, but gives up at once, with the failed resource's log, when any
+    /// resource ends (exits or fails to start) first: a server that refuses to start fails the fixture
+    /// in seconds rather than at the start timeout.
+    /// </summary>
+    private async Task WaitUntilHealthyAsync(DistributedApplication app, string resourceName, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var ended = new TaskCompletionSource<(string Name, string State)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = Task.Run(async () =>
+        {
+            await foreach (var update in app.ResourceNotifications.WatchAsync(stop.Token))
+            {
+                if (update.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state))
+                {
+                    ended.TrySetResult((update.Resource.Name, state));
+                }
+            }
+        }, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        var healthy = app.ResourceNotifications.WaitForResourceHealthyAsync(resourceName, stop.Token);
+        await Task.WhenAny(healthy, ended.Task);
+        if (!healthy.IsCompletedSuccessfully)
+        {
+            // Aspire may give up on the dependant a moment before the watcher hears that its dependency ended.
+            await Task.WhenAny(ended.Task, Task.Delay(TimeSpan.FromSeconds(2), cancellationToken));
+        }
+
+        await stop.CancelAsync();
+        if (ended.Task.IsCompleted && !healthy.IsCompletedSuccessfully)
+        {
+            var (name, state) = ended.Task.Result;
+            throw new InvalidOperationException($"Resource '{name}' is {state} before '{resourceName}' turned healthy. Its log:\n{await RecentLogAsync(app, name)}");
+        }
+
+        await healthy;
+    }
+
+    /// <summary>The last lines a resource logged, for a failure message.</summary>
+    protected virtual async Task<string> RecentLogAsync(DistributedApplication app, string resourceName)
+    {
+        var lines = new List<string>();
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(resourceName).WithCancellation(wait.Token))
+            {
+                lines.AddRange(batch.Select(line => line.Content));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The log so far is all there is.
+        }
+
+        return string.Join('\n', lines.TakeLast(20));
     }
 
     /// <summary>The AppHost's command-line arguments: here executable mode with a data directory of its own.</summary>
@@ -69,6 +128,11 @@ public class BooksAppFixture : IAsyncLifetime
 
     /// <summary>Changes the app model before it is built.</summary>
     protected virtual ValueTask ConfigureAsync(IDistributedApplicationTestingBuilder builder, CancellationToken cancellationToken) => default;
+
+    /// <summary>Runs once the app is built, before it starts (to watch resources from their first state).</summary>
+    protected virtual void OnBuilt(DistributedApplication app)
+    {
+    }
 
     public virtual async ValueTask DisposeAsync()
     {

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Books.Tests.Infrastructure;
 
@@ -12,6 +14,8 @@ namespace Books.Tests.Infrastructure;
 /// </summary>
 public class ContainerAppFixture : BooksAppFixture
 {
+    private readonly CancellationTokenSource _stopWatching = new();
+
     /// <summary>The named volume at <c>/data/db</c>, unique to this fixture.</summary>
     public string VolumeName { get; } = $"books-tests-mongo-{Guid.NewGuid():N}";
 
@@ -47,8 +51,27 @@ public class ContainerAppFixture : BooksAppFixture
         if (ReplicaSet)
         {
             builder.CreateResourceBuilder<IMongoDBServerResource>(mongo).WithReplicaSet();
+            // Longer than the AppHost's re-probe interval, so a health check that passed a secondary would show.
+            builder.CreateResourceBuilder(mongo).WithEnvironment("STANDIN_ELECTION_DELAY_MS", "3000");
         }
     }
+
+    /// <summary>Every change of <c>mongo</c>'s health, with when the test saw it, from its first state on, with the checks' descriptions.</summary>
+    public ConcurrentQueue<(HealthStatus? Status, string Descriptions, DateTime SeenAt)> MongoHealthHistory { get; } = new();
+
+    protected override void OnBuilt(DistributedApplication app) =>
+        _ = Task.Run(async () =>
+        {
+            await foreach (var update in app.ResourceNotifications.WatchAsync(_stopWatching.Token))
+            {
+                var entry = (update.Snapshot.HealthStatus, string.Join("; ", update.Snapshot.HealthReports.Select(r => r.Description)));
+                var last = MongoHealthHistory.LastOrDefault();
+                if (update.Resource.Name == "mongo" && entry != (last.Status, last.Descriptions))
+                {
+                    MongoHealthHistory.Enqueue((entry.HealthStatus, entry.Item2, DateTime.UtcNow));
+                }
+            }
+        }).ContinueWith(_ => { }, TaskScheduler.Default);
 
     /// <summary>The id of the container the orchestrator runs <c>mongo</c> in.</summary>
     public async Task<string> MongoContainerIdAsync(CancellationToken cancellationToken)
@@ -58,9 +81,21 @@ public class ContainerAppFixture : BooksAppFixture
         return (string)running.Snapshot.Properties.Single(p => p.Name == "container.id").Value!;
     }
 
+    protected override async Task<string> RecentLogAsync(DistributedApplication app, string resourceName)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var snapshot = await app.ResourceNotifications.WaitForResourceAsync(resourceName, _ => true, timeout.Token);
+        return snapshot.Snapshot.Properties.FirstOrDefault(p => p.Name == "container.id")?.Value is string { Length: > 0 } container
+            && await ContainerEngine.TryRunAsync("logs", "--tail", "20", container) is var (_, output, error)
+            ? output + error
+            : await base.RecentLogAsync(app, resourceName);
+    }
+
     public override async ValueTask DisposeAsync()
     {
+        await _stopWatching.CancelAsync();
         await base.DisposeAsync();
+        _stopWatching.Dispose();
         if (EngineUnavailable is null)
         {
             await ContainerEngine.TryRunAsync("volume", "rm", "--force", VolumeName);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Text;
 
 namespace Books.Tests.Infrastructure;
 
@@ -45,17 +46,24 @@ public static class ContainerEngine
     public static Task<string> StandInImageAsync() => s_standInImage.Value;
 
     /// <summary>Runs the engine's CLI (bounded); throws with its output when it fails.</summary>
-    public static async Task<string> RunAsync(params string[] arguments)
+    public static async Task<string> RunAsync(params string[] arguments) =>
+        Encoding.UTF8.GetString(await RunBinaryAsync(arguments));
+
+    /// <summary>Like <see cref="RunAsync"/>, for a command whose output is not text (an archive).</summary>
+    public static async Task<byte[]> RunBinaryAsync(params string[] arguments)
     {
-        var result = await RunProcessAsync(Runtime, arguments, s_commandTimeout);
-        return result.ExitCode == 0
-            ? result.Output
-            : throw new InvalidOperationException($"'{Runtime} {string.Join(' ', arguments)}' exited with {result.ExitCode}: {result.Error}");
+        var (exitCode, output, error) = await RunProcessAsync(Runtime, arguments, s_commandTimeout);
+        return exitCode == 0
+            ? output
+            : throw new InvalidOperationException($"'{Runtime} {string.Join(' ', arguments)}' exited with {exitCode}: {error}");
     }
 
     /// <summary>Like <see cref="RunAsync"/> but returns the exit code, output and error as they are.</summary>
-    public static Task<(int ExitCode, string Output, string Error)> TryRunAsync(params string[] arguments) =>
-        RunProcessAsync(Runtime, arguments, s_commandTimeout);
+    public static async Task<(int ExitCode, string Output, string Error)> TryRunAsync(params string[] arguments)
+    {
+        var (exitCode, output, error) = await RunProcessAsync(Runtime, arguments, s_commandTimeout);
+        return (exitCode, Encoding.UTF8.GetString(output), error);
+    }
 
     private static async Task<string?> ProbeAsync()
     {
@@ -80,11 +88,11 @@ public static class ContainerEngine
             .Single(a => a.Key == "StandInImageBuildScript").Value!;
         var (exitCode, output, error) = await RunProcessAsync(script, [], s_buildTimeout);
         return exitCode == 0
-            ? output.Trim().Split('\n')[^1]
+            ? Encoding.UTF8.GetString(output).Trim().Split('\n')[^1]
             : throw new InvalidOperationException($"Building the stand-in image failed ({exitCode}):\n{error}");
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunProcessAsync(string fileName, string[] arguments, TimeSpan timeout)
+    private static async Task<(int ExitCode, byte[] Output, string Error)> RunProcessAsync(string fileName, string[] arguments, TimeSpan timeout)
     {
         var startInfo = new ProcessStartInfo(fileName, arguments)
         {
@@ -94,12 +102,14 @@ public static class ContainerEngine
         };
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"'{fileName}' did not start.");
         using var cancel = new CancellationTokenSource(timeout);
-        var output = process.StandardOutput.ReadToEndAsync(cancel.Token);
+        using var output = new MemoryStream();
+        var copyOutput = process.StandardOutput.BaseStream.CopyToAsync(output, cancel.Token);
         var error = process.StandardError.ReadToEndAsync(cancel.Token);
         try
         {
             await process.WaitForExitAsync(cancel.Token);
-            return (process.ExitCode, await output, await error);
+            await copyOutput;
+            return (process.ExitCode, output.ToArray(), await error);
         }
         catch (OperationCanceledException)
         {

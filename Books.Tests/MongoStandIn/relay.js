@@ -22,7 +22,6 @@ const { MECHANISM, ScramConversation, AuthenticationFailed } = require('./scram'
 const WRITES = new Set(['insert', 'update', 'delete', 'findandmodify']);
 // What mongod answers before a connection authenticates; any other command gets error 13.
 const OPEN_COMMANDS = new Set(['hello', 'ismaster', 'ping', 'buildinfo', 'saslstart', 'saslcontinue', 'logout']);
-const ELECTION_DELAY_MS = 500; // a single member is briefly SECONDARY after initiation, as in mongod
 
 // A FIFO lock: take() resolves to a release function once every earlier holder has released.
 let queue = Promise.resolve();
@@ -43,12 +42,13 @@ const failure = (code, codeName, errmsg) => ({ ok: 0, errmsg, code, codeName });
 // What the server knows beyond jongodb: its users (when authentication is on) and its replica set.
 class Emulation {
   // users: [{ user, db, credential }] or null for no authentication.
-  // replicaSet: { name, config, onConfig(config) } or null for a standalone server.
+  // replicaSet: { name, config, onConfig(config), electionDelayMs } or null for a standalone server; as in
+  // mongod, a member is SECONDARY for a moment (electionDelayMs) after initiation or a restart.
   constructor({ users = null, replicaSet = null, port }) {
     this.users = users;
     this.replicaSet = replicaSet;
     this.port = port;
-    this.primarySince = replicaSet?.config ? Date.now() + ELECTION_DELAY_MS : null;
+    this.primarySince = replicaSet?.config ? Date.now() + this.replicaSet.electionDelayMs : null;
   }
 
   credentialOf(db, user) {
@@ -93,21 +93,17 @@ class Emulation {
     }
     this.replicaSet.config = { _id: name, version: 1, members: [{ _id: 0, host: config.members[0].host }] };
     this.replicaSet.onConfig?.(this.replicaSet.config);
-    this.primarySince = Date.now() + ELECTION_DELAY_MS;
+    this.primarySince = Date.now() + this.replicaSet.electionDelayMs;
     return { ok: 1 };
   }
 
   status() {
     const { name, config } = this.replicaSet;
     if (!config) return failure(94, 'NotYetInitialized', 'no replset config has been received');
-    const { secondary } = this.replicaSetFields();
-    const state = secondary ? 2 : 1;
-    return {
-      set: name,
-      myState: state,
-      members: [{ _id: 0, name: config.members[0].host, health: 1, state, stateStr: secondary ? 'SECONDARY' : 'PRIMARY', self: true }],
-      ok: 1,
-    };
+    const primary = this.isWritablePrimary();
+    const member = { _id: 0, name: config.members[0].host, health: 1, state: primary ? 1 : 2, stateStr: primary ? 'PRIMARY' : 'SECONDARY', self: true };
+    if (primary) member.electionDate = new Date(this.primarySince);
+    return { set: name, myState: member.state, members: [member], ok: 1 };
   }
 }
 

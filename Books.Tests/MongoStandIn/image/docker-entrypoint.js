@@ -7,7 +7,7 @@
 // - Started as root, it hands /data/db to uid 999 and drops to that user, as the image's gosu step does.
 // - --keyFile is refused, as mongod refuses it, when readable by group or others, not owned by the
 //   server's user, or not a valid key; it implies --auth. --replSet NAME answers replSetInitiate and hello
-//   as a single-member set.
+//   as a single-member set, which turns primary STANDIN_ELECTION_DELAY_MS (default 500) after initiation.
 const fs = require('fs');
 const path = require('path');
 const { createCredential } = require('./scram');
@@ -128,6 +128,7 @@ function main(argv) {
       name: options.replSet,
       config: state.replicaSetConfig?._id === options.replSet ? state.replicaSetConfig : null,
       onConfig: (config) => { state.replicaSetConfig = config; save(); },
+      electionDelayMs: Number(process.env.STANDIN_ELECTION_DELAY_MS ?? 500),
     },
   });
 }
