@@ -105,6 +105,20 @@ public sealed class ContainerModeTests(ContainerAppFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task The_container_port_is_published_on_loopback_only()
+    {
+        ContainerEngine.Require(fixture.EngineUnavailable);
+        using var timeout = Timeout(BooksAppFixture.RequestTimeout);
+        var container = await fixture.MongoContainerIdAsync(timeout.Token);
+
+        var ports = JsonDocument.Parse(await ContainerEngine.RunAsync("inspect", "--format", "{{json .NetworkSettings.Ports}}", container)).RootElement;
+
+        var bindings = ports.GetProperty("27017/tcp").EnumerateArray().ToList();
+        Assert.NotEmpty(bindings);
+        Assert.All(bindings, b => Assert.Equal("127.0.0.1", b.GetProperty("HostIp").GetString()));
+    }
+
+    [Fact]
     public async Task Stopping_mongo_gives_fast_503s_with_retry_after_and_starting_it_recovers_books_api()
     {
         ContainerEngine.Require(fixture.EngineUnavailable);
