@@ -1,8 +1,10 @@
 using Books.Api.Books;
+using Books.Api.OpenApi;
 using Books.Api.Security;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
+BuildTimeDocument.UsePlaceholderSettings(builder);
 
 builder.AddServiceDefaults();
 builder.AddMongoDBClient("booksdb");
@@ -10,7 +12,7 @@ builder.AddBooks();
 builder.AddBooksSecurity();
 
 builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = BookProblems.Explain);
-builder.Services.AddOpenApi();
+builder.Services.AddBooksOpenApi();
 
 var app = builder.Build();
 

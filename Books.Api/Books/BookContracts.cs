@@ -4,35 +4,58 @@ using System.Text.Json.Serialization;
 
 namespace Books.Api.Books;
 
-/// <summary>What a client sends to add a book (POST) or replace one (PUT). Server-owned fields are not accepted.</summary>
+/// <summary>
+/// What a client sends to add a book (POST) or replace one (PUT). Server-owned fields are not accepted.
+/// Each field's rules are published as schema keywords from <see cref="BookInput"/>'s constants (see BooksOpenApi).
+/// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record BookRequest
 {
-    [Required, Description("ISBN-10 or ISBN-13, hyphens and spaces allowed; stored as ISBN-13 digits.")]
+    [Required]
     public string? Isbn { get; init; }
 
-    [Required, Description("1 to 300 characters.")]
+    [Required]
     public string? Title { get; init; }
 
-    [Required, Description("1 to 20 names, each 1 to 200 characters.")]
+    [Required]
     public IReadOnlyList<string?>? Authors { get; init; }
 
-    [Description("From 1450 to next year.")]
     public int? PublishedYear { get; init; }
 
-    [Description("Up to 200 characters.")]
     public string? Publisher { get; init; }
 
-    [Description("A BCP 47 language tag, such as en or pt-BR.")]
     public string? Language { get; init; }
 
-    [Description("From 1 to 100000.")]
     public int? PageCount { get; init; }
 
-    [Description("Up to 20 tags, each 1 to 50 characters; stored lower-case without duplicates.")]
     public IReadOnlyList<string?>? Tags { get; init; }
 
-    [Description("Up to 5000 characters.")]
+    public string? Summary { get; init; }
+}
+
+/// <summary>
+/// What a client sends to change some fields of a book (PATCH, an RFC 7396 merge patch): the fields to
+/// set, and optional fields as null to remove them. Described in the OpenAPI document; the handler reads
+/// the JSON itself, so that a field given as null differs from one left out.
+/// </summary>
+public sealed record BookPatchRequest
+{
+    public string? Isbn { get; init; }
+
+    public string? Title { get; init; }
+
+    public IReadOnlyList<string?>? Authors { get; init; }
+
+    public int? PublishedYear { get; init; }
+
+    public string? Publisher { get; init; }
+
+    public string? Language { get; init; }
+
+    public int? PageCount { get; init; }
+
+    public IReadOnlyList<string?>? Tags { get; init; }
+
     public string? Summary { get; init; }
 }
 

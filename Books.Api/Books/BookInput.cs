@@ -35,6 +35,10 @@ public static partial class BookInput
     public const int MaxTags = 20;
     public const int MaxTagLength = 50;
     public const int MaxSummaryLength = 5_000;
+    public const int MaxLanguageLength = 35;
+
+    /// <summary>language[-script][-region][-variant...], the common subset of RFC 5646 (BCP 47).</summary>
+    public const string LanguageTagPattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$";
 
     /// <summary>Fields only the server sets; a request naming one is rejected.</summary>
     public static readonly IReadOnlySet<string> ServerOwnedFields =
@@ -331,7 +335,7 @@ public static partial class BookInput
 
     private static string? Language(Errors errors, string? language)
     {
-        var text = Normalise(errors, "language", language, maxLength: 35, allowLineBreaks: false);
+        var text = Normalise(errors, "language", language, MaxLanguageLength, allowLineBreaks: false);
         if (text is null)
         {
             return null;
@@ -356,8 +360,7 @@ public static partial class BookInput
         return string.Join('-', parts);
     }
 
-    // language[-script][-region][-variant...], the common subset of RFC 5646.
-    [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$")]
+    [GeneratedRegex(LanguageTagPattern)]
     private static partial Regex LanguageTag();
 
     private sealed class Errors

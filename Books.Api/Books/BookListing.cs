@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -7,14 +8,14 @@ namespace Books.Api.Books;
 
 /// <summary>Query string of <c>GET /api/books</c>.</summary>
 public sealed record BookListQuery(
-    [property: Description("Only books with this author (case-insensitive, whole name).")] string? Author,
-    [property: Description("Only books with this tag (case-insensitive).")] string? Tag,
-    [property: Description("Only books published in or after this year.")] int? YearFrom,
-    [property: Description("Only books published in or before this year.")] int? YearTo,
-    [property: Description("Text the title contains (case-insensitive; taken literally, not as a pattern).")] string? Q,
-    [property: Description("title, publishedYear or createdAt; prefix - for descending. Default title.")] string? Sort,
-    [property: Description("Page size, 1 to 100. Default 20.")] int? Limit,
-    [property: Description("The nextCursor of the previous page.")] string? Cursor);
+    [FromQuery(Name = "author")] [property: Description("Only books with this author (case-insensitive, whole name).")] string? Author,
+    [FromQuery(Name = "tag")] [property: Description("Only books with this tag (case-insensitive).")] string? Tag,
+    [FromQuery(Name = "yearFrom")] [property: Description("Only books published in or after this year.")] int? YearFrom,
+    [FromQuery(Name = "yearTo")] [property: Description("Only books published in or before this year.")] int? YearTo,
+    [FromQuery(Name = "q")] [property: Description("Text the title contains (case-insensitive; taken literally, not as a pattern).")] string? Q,
+    [FromQuery(Name = "sort")] [property: Description("The order: by title, publishedYear or createdAt, descending with a - prefix; ties go by id.")] string? Sort,
+    [FromQuery(Name = "limit")] [property: Description("How many books a page holds.")] int? Limit,
+    [FromQuery(Name = "cursor")] [property: Description("The nextCursor of the previous page.")] string? Cursor);
 
 /// <summary>
 /// A validated listing request: which books match, in which order, how many per page, and where the
@@ -25,7 +26,7 @@ public sealed record BookListing(FilterDefinition<Book> Filter, BookSort Sort, i
 {
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;
-    private const int MaxFilterLength = 200;
+    public const int MaxFilterLength = 200;
 
     private static readonly IReadOnlySet<string> s_parameters = new HashSet<string>(
         ["author", "tag", "yearFrom", "yearTo", "q", "sort", "limit", "cursor"], StringComparer.OrdinalIgnoreCase);

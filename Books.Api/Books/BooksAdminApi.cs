@@ -9,7 +9,9 @@ public static class BooksAdminApi
 {
     public static RouteGroupBuilder MapBooksAdminApi(this IEndpointRouteBuilder app, IHostEnvironment environment)
     {
-        var admin = app.MapGroup("/api/admin/books").WithTags("Admin");
+        var admin = app.MapGroup("/api/admin/books")
+            .WithTags("Admin")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         admin.MapPost("/seed", SeedSampleBooks)
             .WithName(nameof(SeedSampleBooks))
@@ -22,7 +24,8 @@ public static class BooksAdminApi
             admin.MapDelete("/", DeleteAllBooks)
                 .WithName(nameof(DeleteAllBooks))
                 .RequireWriter()
-                .WithSummary("Delete every book (Development only)");
+                .WithSummary("Delete every book (Development only)")
+                .ExcludeFromDescription(); // not part of the published contract, which is the same in every environment
         }
 
         return admin;

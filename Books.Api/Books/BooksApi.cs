@@ -20,13 +20,13 @@ public static class BooksApi
         var api = app.MapGroup("/api/books")
             .WithTags("Books")
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
-            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapGet("/", ListBooks)
             .WithName(nameof(ListBooks))
             .WithSummary("List books")
-            .WithDescription("Filters, sorts and pages through books with an opaque keyset cursor.");
+            .WithDescription("Filters, sorts and pages through books with an opaque keyset cursor.")
+            .ProducesValidationProblem();
 
         api.MapGet("/{id}", GetBook)
             .WithName(nameof(GetBook))
@@ -39,11 +39,13 @@ public static class BooksApi
             .WithName(nameof(GetBookByIsbn))
             .WithSummary("Get a book by ISBN")
             .WithDescription("Any form of the ISBN finds the book: ISBN-10 or ISBN-13, with or without hyphens.")
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPost("/", CreateBook)
             .WithName(nameof(CreateBook))
             .WithSummary("Add a book")
+            .WithDescription("Answers 201 with the stored book, its Location and ETag; 409 when another book has the same ISBN.")
             .RequireWriter()
             .ProducesBookBodyProblems();
 
@@ -60,7 +62,7 @@ public static class BooksApi
             .WithName(nameof(PatchBook))
             .WithSummary("Change some fields of a book")
             .WithDescription("An RFC 7396 merge patch: fields given are set, fields given as null are removed. With If-Match, only if the book is still at that version.")
-            .Accepts<BookRequest>(MergePatchMediaType)
+            .Accepts<BookPatchRequest>(MergePatchMediaType)
             .RequireWriter()
             .ProducesBookBodyProblems()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -77,9 +79,10 @@ public static class BooksApi
         return api;
     }
 
-    /// <summary>What any write carrying a book can answer: a taken ISBN, a body too large, a wrong media type.</summary>
+    /// <summary>What any write carrying a book can answer: an invalid book, a taken ISBN, a body too large, a wrong media type.</summary>
     private static RouteHandlerBuilder ProducesBookBodyProblems(this RouteHandlerBuilder endpoint) =>
         endpoint
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);

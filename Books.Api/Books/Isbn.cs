@@ -6,6 +6,13 @@ namespace Books.Api.Books;
 /// </summary>
 public static class Isbn
 {
+    /// <summary>The shapes <see cref="TryParse"/> reads: 10 digits (the last may be X) or 13, hyphens and spaces anywhere.
+    /// The checksum is checked on top.</summary>
+    public const string Pattern = "^[- ]*(?:(?:[0-9][- ]*){9}[0-9Xx]|(?:[0-9][- ]*){12}[0-9])[- ]*$";
+
+    /// <summary>How a stored ISBN reads: the 13 digits of its ISBN-13.</summary>
+    public const string Isbn13Pattern = "^97[89][0-9]{10}$";
+
     /// <summary>Parses an ISBN-10 or ISBN-13 (hyphens and spaces allowed) into its ISBN-13 digits.</summary>
     /// <returns><see langword="null"/> on success, else why the text is not an ISBN.</returns>
     public static string? TryParse(string? text, out string isbn13)
