@@ -24,7 +24,12 @@ app.UseBooksSecurity();
 app.MapOpenApi();
 if (app.Environment.IsDevelopment())
 {
-    app.MapScalarApiReference();
+    // The API reference reads the document's bearer scheme: paste a token from the dashboard's
+    // "Issue a development token" command under Authentication to try the writes.
+    app.MapScalarApiReference(options => options
+        .WithTitle("Books API")
+        .AddPreferredSecuritySchemes(BooksOpenApi.SecuritySchemeName)
+        .EnablePersistentAuthentication());
 }
 
 app.MapDefaultEndpoints();

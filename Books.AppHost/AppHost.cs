@@ -15,6 +15,7 @@ builder.AddProject<Projects.Books_Api>("books-api")
     .WithReference(booksdb).WaitFor(booksdb)
     .WithEnvironment("Books__Auth__SigningKey", signingKey)
     .WithHttpHealthCheck("/health")
-    .WithBooksAdminCommands(signingKey, builder.Environment.IsDevelopment());
+    .WithBooksAdminCommands(signingKey, builder.Environment.IsDevelopment())
+    .WithApiReferenceLinks(builder.Environment.IsDevelopment());
 
 builder.Build().Run();

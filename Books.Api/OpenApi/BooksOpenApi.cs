@@ -207,6 +207,7 @@ public static class BooksOpenApi
     private static OpenApiHeader Header(string description, string example, JsonSchemaType type = JsonSchemaType.String) => new()
     {
         Description = description,
+        Required = true, // the server always sends it with this status
         Schema = new OpenApiSchema { Type = type },
         Example = type == JsonSchemaType.Integer ? int.Parse(example, CultureInfo.InvariantCulture) : example,
     };

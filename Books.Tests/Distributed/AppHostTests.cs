@@ -53,6 +53,29 @@ public sealed class AppHostTests(BooksAppFixture fixture)
     }
 
     [Fact]
+    public async Task Books_api_links_to_its_api_reference_and_openapi_document()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timeout.CancelAfter(BooksAppFixture.RequestTimeout);
+        var api = await fixture.App.ResourceNotifications.WaitForResourceAsync(
+            "books-api", e => e.Snapshot.Urls.Any(u => u.Url.EndsWith("/openapi/v1.json", StringComparison.Ordinal)), timeout.Token);
+        using var client = fixture.CreateApiClient(authorized: false);
+
+        foreach (var (display, path, mediaType) in new[]
+        {
+            ("API reference (Scalar)", "/scalar/v1", "text/html"),
+            ("OpenAPI document", "/openapi/v1.json", "application/json"),
+        })
+        {
+            var link = Assert.Single(api.Snapshot.Urls, u => u.DisplayProperties.DisplayName == display);
+            Assert.Equal(new Uri(client.BaseAddress!, path), new Uri(link.Url));
+            using var response = await client.GetAsync(link.Url, timeout.Token);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    [Fact]
     public async Task Unknown_route_returns_404_problem()
     {
         using var api = fixture.CreateApiClient();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text;
 
@@ -94,27 +93,7 @@ public static class ContainerEngine
 
     private static async Task<(int ExitCode, byte[] Output, string Error)> RunProcessAsync(string fileName, string[] arguments, TimeSpan timeout)
     {
-        var startInfo = new ProcessStartInfo(fileName, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["CONTAINER_RUNTIME"] = Runtime },
-        };
-        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"'{fileName}' did not start.");
-        using var cancel = new CancellationTokenSource(timeout);
-        using var output = new MemoryStream();
-        var copyOutput = process.StandardOutput.BaseStream.CopyToAsync(output, cancel.Token);
-        var error = process.StandardError.ReadToEndAsync(cancel.Token);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-            await copyOutput;
-            return (process.ExitCode, output.ToArray(), await error);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"'{fileName} {string.Join(' ', arguments)}' did not finish within {timeout}.");
-        }
+        var result = await ProcessRunner.RunAsync(fileName, arguments, timeout, environment: new Dictionary<string, string> { ["CONTAINER_RUNTIME"] = Runtime });
+        return (result.ExitCode, result.Output, result.Error);
     }
 }
