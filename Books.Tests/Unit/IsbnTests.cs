@@ -40,6 +40,42 @@ public sealed class IsbnTests
         Assert.Equal("", isbn13);
     }
 
+    [Theory]
+    [InlineData("9780262033848", true)]
+    [InlineData("978-0-262-03384-8", true)]
+    [InlineData(" 978 0 262 03384 8 ", true)]
+    [InlineData("0-8044-2957-X", true)]
+    [InlineData("080442957x", true)]
+    [InlineData("9780262033847", true)] // the shape is right; the check digit is checked on top
+    [InlineData("978026203384", false)]
+    [InlineData("97802620338481", false)]
+    [InlineData("X262033844", false)]
+    [InlineData("978026203384X", false)]
+    [InlineData("978-0-262-O3384-8", false)]
+    [InlineData("", false)]
+    [InlineData("９７８０２６２０３３８４８", false)]
+    public void Published_pattern_matches_the_shapes_the_parser_reads(string text, bool shapeIsRight)
+    {
+        var matches = System.Text.RegularExpressions.Regex.IsMatch(text, Isbn.Pattern);
+
+        Assert.Equal(shapeIsRight, matches);
+        if (!matches)
+        {
+            Assert.NotNull(Isbn.TryParse(text, out _));
+        }
+    }
+
+    [Fact]
+    public void Every_sample_isbn_matches_the_published_patterns()
+    {
+        Assert.All(BookSamples.Load(), book =>
+        {
+            Assert.Matches(Isbn.Pattern, book.Isbn!);
+            Assert.Null(Isbn.TryParse(book.Isbn, out var isbn13));
+            Assert.Matches(Isbn.Isbn13Pattern, isbn13);
+        });
+    }
+
     [Fact]
     public void Check_digit_matches_a_known_isbn()
     {
