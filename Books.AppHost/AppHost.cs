@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -7,15 +8,11 @@ var mongo = builder.AddMongoDB("mongo")
 
 var booksdb = mongo.AddDatabase("booksdb");
 
-// Development tokens are signed with this generated key; production points books-api at an identity provider.
-var signingKey = builder.AddParameter("books-api-signing-key",
-    new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
-
 builder.AddProject<Projects.Books_Api>("books-api")
+    .WithReplicas(builder.Configuration.GetValue("BooksApi:Replicas", 1))
     .WithReference(booksdb).WaitFor(booksdb)
-    .WithEnvironment("Books__Auth__SigningKey", signingKey)
     .WithHttpHealthCheck("/health")
-    .WithBooksAdminCommands(signingKey, builder.Environment.IsDevelopment())
+    .WithBearerTokenValidation()
     .WithApiReferenceLinks(builder.Environment.IsDevelopment());
 
 builder.Build().Run();

@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using OpenTelemetry;
 
 namespace Aspire.MongoDB.Driver;
 
-/// <summary>Pings the database through the application's own client, bounded by a timeout.</summary>
+/// <summary>Pings the database through the application's own client, bounded by a timeout, without tracing the ping.</summary>
 internal sealed class MongoDBHealthCheck(IMongoClient client, string databaseName, TimeSpan timeout) : IHealthCheck
 {
     private static readonly BsonDocument s_ping = new("ping", 1);
@@ -14,6 +15,9 @@ internal sealed class MongoDBHealthCheck(IMongoClient client, string databaseNam
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
 
+        // A probe every few seconds is not worth a trace: without this, each ping would be a root span of its
+        // own (the probe's HTTP span is filtered out), and those would crowd out the requests' traces.
+        using var quiet = SuppressInstrumentationScope.Begin();
         try
         {
             await client.GetDatabase(databaseName)

@@ -21,6 +21,7 @@ public static class BooksSecurity
     public const string WriteRateLimit = "books.writes";
     public const string SigningKeyKey = "Books:Auth:SigningKey";
     public const string AuthorityKey = "Authentication:Schemes:Bearer:Authority";
+    public const string AudiencesKey = "Authentication:Schemes:Bearer:ValidAudiences";
     public const string DevelopmentIssuer = "books-apphost";
     public const string Audience = "books-api";
     public const int MinSigningKeyLength = 32;
@@ -34,6 +35,13 @@ public static class BooksSecurity
             throw new InvalidOperationException(
                 $"Books.Api cannot validate bearer tokens: set '{AuthorityKey}' to your identity provider, or (development) " +
                 $"'{SigningKeyKey}' to a key of at least {MinSigningKeyLength} characters. The AppHost sets the latter.");
+        }
+
+        if (!string.IsNullOrEmpty(builder.Configuration[AuthorityKey]) && !builder.Configuration.GetSection(AudiencesKey).GetChildren().Any())
+        {
+            throw new InvalidOperationException(
+                $"'{AuthorityKey}' is set, but not '{AudiencesKey}': name the audience your identity provider issues books-api's tokens for " +
+                $"(for example {AudiencesKey}:0=api://books), or no token will be accepted.");
         }
 
         if (signingKey is { Length: > 0 and < MinSigningKeyLength })

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Books.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
 using OpenTelemetry.Trace;
 
 namespace Books.Tests.Api;
@@ -49,6 +50,58 @@ public sealed class TracingTests(MongodStandInFixture mongod)
             Assert.Null(span.GetTagItem("db.query.text"));
             Assert.DoesNotContain(span.TagObjects, tag => tag.Value?.ToString()?.Contains("mongodb://", StringComparison.Ordinal) == true);
         });
+    }
+
+    [Fact]
+    public async Task Health_probes_make_no_mongodb_spans_while_requests_keep_theirs()
+    {
+        var ended = new SpanCapture();
+        // As the AppHost runs books-api: every span sampled, whatever its parent (the filtered probe's) says.
+        await using var api = BooksApiHost.Create(
+            mongod.NewDatabase(),
+            services => services.AddOpenTelemetry().WithTracing(tracing => tracing.AddProcessor(ended)),
+            new Dictionary<string, string> { ["OTEL_TRACES_SAMPLER"] = "always_on" });
+        using var client = api.CreateWriterClient();
+        var book = await client.CreateAsync(TestBooks.Body(), TestContext.Current.CancellationToken);
+        ended.Clear();
+
+        for (var i = 0; i < 3; i++)
+        {
+            // As the AppHost's probe arrives: with the trace context of its own (sampled) health-check span.
+            using var probe = new HttpRequestMessage(HttpMethod.Get, "/health");
+            probe.Headers.Add("traceparent", $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-01");
+            using var health = await client.SendAsync(probe, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode); // so the MongoDB.Driver check did ping
+        }
+
+        var duringProbes = ended.Drain();
+        using var read = await client.GetAsync($"/api/books/{book.Id()}", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        var duringRead = ended.Drain();
+
+        Assert.True(!duringProbes.Any(span => span.Source.Name == "MongoDB.Driver"), string.Join(" | ", duringProbes.Select(s => $"{s.Source.Name}: {s.DisplayName}")));
+        Assert.Contains(duringRead, span => span.Source.Name == "MongoDB.Driver" && Equals(span.GetTagItem("db.operation.name"), "find"));
+    }
+
+    /// <summary>Spans as they end, from whichever thread ends them.</summary>
+    private sealed class SpanCapture : BaseProcessor<Activity>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<Activity> _ended = new();
+
+        public override void OnEnd(Activity data) => _ended.Enqueue(data);
+
+        public void Clear() => _ended.Clear();
+
+        public List<Activity> Drain()
+        {
+            var spans = new List<Activity>();
+            while (_ended.TryDequeue(out var span))
+            {
+                spans.Add(span);
+            }
+
+            return spans;
+        }
     }
 
     private static bool DescendsFrom(Activity span, Activity ancestor, List<Activity> all)

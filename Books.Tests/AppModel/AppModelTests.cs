@@ -48,6 +48,9 @@ public sealed class AppModelTests
         Assert.Contains(api.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource == booksdb);
         var environment = await AppModelValues.EnvironmentAsync(api, Cancellation);
         Assert.Equal("{booksdb.connectionString}", environment["ConnectionStrings__booksdb"]);
+        // Run mode: the generated development key, which the dashboard commands sign with; no identity provider.
+        Assert.Equal("{books-api-signing-key.value}", environment["Books__Auth__SigningKey"]);
+        Assert.DoesNotContain("Authentication__Schemes__Bearer__Authority", environment.Keys);
         Assert.Contains(api.Annotations.OfType<HealthCheckAnnotation>(), _ => true);
     }
 

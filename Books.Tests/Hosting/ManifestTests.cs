@@ -41,6 +41,30 @@ public sealed class ManifestTests : IDisposable
         Assert.Equal("{booksdb.connectionString}", api.GetProperty("env").GetProperty("ConnectionStrings__booksdb").GetString());
     }
 
+    [Fact]
+    public async Task Manifest_asks_the_deployer_for_the_identity_provider_and_carries_no_signing_key()
+    {
+        var manifestPath = Path.Combine(_output, "aspire-manifest.json");
+        var appHost = Path.Combine(AppContext.BaseDirectory, "Books.AppHost.dll");
+        var (exitCode, output) = await RunAsync("dotnet", [appHost, "--publisher", "manifest", "--output-path", manifestPath]);
+        Assert.True(exitCode == 0, output);
+
+        var text = await File.ReadAllTextAsync(manifestPath, TestContext.Current.CancellationToken);
+        using var manifest = JsonDocument.Parse(text);
+        var resources = manifest.RootElement.GetProperty("resources");
+        var env = resources.GetProperty("books-api").GetProperty("env");
+
+        Assert.Equal("{books-api-authority.value}", env.GetProperty("Authentication__Schemes__Bearer__Authority").GetString());
+        Assert.Equal("{books-api-audience.value}", env.GetProperty("Authentication__Schemes__Bearer__ValidAudiences__0").GetString());
+        Assert.False(env.TryGetProperty("Books__Auth__SigningKey", out _));
+        Assert.False(resources.TryGetProperty("books-api-signing-key", out _));
+        Assert.DoesNotContain("SigningKey", text);
+        foreach (var parameter in new[] { "books-api-authority", "books-api-audience" })
+        {
+            Assert.Equal("parameter.v0", resources.GetProperty(parameter).GetProperty("type").GetString());
+        }
+    }
+
     private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, string[] arguments)
     {
         var startInfo = new ProcessStartInfo(fileName, arguments)
