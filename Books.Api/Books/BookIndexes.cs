@@ -1,14 +1,17 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Books.Api.Security;
 using MongoDB.Driver;
 
 namespace Books.Api.Books;
 
 /// <summary>
-/// Ensures the collection's indexes at startup (createIndexes is idempotent), retrying while MongoDB
-/// is unreachable; until they exist the <c>books-indexes</c> check keeps the API unready, because
-/// without the unique ISBN index a duplicate could slip in.
+/// Ensures the indexes at startup (createIndexes is idempotent), retrying while MongoDB is unreachable:
+/// the books collection's, and the TTL index that expires the write rate limit's past windows. Until they
+/// exist the <c>books-indexes</c> check keeps the API unready, because without the unique ISBN index a
+/// duplicate could slip in.
 /// </summary>
-public sealed partial class BookIndexes(IMongoCollection<Book> books, ILogger<BookIndexes> logger) : BackgroundService, IHealthCheck
+public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoCollection<WriteWindow> writeWindows, ILogger<BookIndexes> logger)
+    : BackgroundService, IHealthCheck
 {
     public const string HealthCheckName = "books-indexes";
     private static readonly TimeSpan s_maxRetryDelay = TimeSpan.FromSeconds(30);
@@ -32,8 +35,9 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, ILogger<Bo
             try
             {
                 await books.Indexes.CreateManyAsync(Models, stoppingToken);
+                await writeWindows.Indexes.CreateOneAsync(WriteWindow.ExpiryIndex, cancellationToken: stoppingToken);
                 _ready = true;
-                LogIndexesReady(Models.Count);
+                LogIndexesReady(Models.Count + 1);
                 return;
             }
             catch (Exception ex) when (ex is MongoException or TimeoutException)

@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.IdentityModel.Tokens;
+using MongoDB.Driver;
 
 namespace Books.Api.Security;
 
@@ -12,13 +11,14 @@ namespace Books.Api.Security;
 /// Who may write: JWT bearer tokens with the <c>books.write</c> scope; reads stay anonymous. Tokens are
 /// validated against an OpenID Connect authority (<c>Authentication:Schemes:Bearer:Authority</c>, the
 /// framework's own settings) or, for development, a symmetric key the AppHost generates
-/// (<c>Books:Auth:SigningKey</c>). Writes are rate-limited per caller.
+/// (<c>Books:Auth:SigningKey</c>). Writes are rate-limited per caller, across replicas (<see cref="SharedWriteRateLimit"/>).
 /// </summary>
 public static class BooksSecurity
 {
     public const string WritePolicy = "books.write";
     public const string WriteScope = "books.write";
-    public const string WriteRateLimit = "books.writes";
+    public const string WritesPerWindowKey = "Books:RateLimit:WritesPerWindow";
+    public const string WindowSecondsKey = "Books:RateLimit:WindowSeconds";
     public const string SigningKeyKey = "Books:Auth:SigningKey";
     public const string AuthorityKey = "Authentication:Schemes:Bearer:Authority";
     public const string AudiencesKey = "Authentication:Schemes:Bearer:ValidAudiences";
@@ -75,32 +75,17 @@ public static class BooksSecurity
                 .RequireAuthenticatedUser()
                 .RequireAssertion(context => HasScope(context.User, WriteScope)));
 
-        var permits = builder.Configuration.GetValue("Books:RateLimit:WritesPerWindow", 100);
-        var window = TimeSpan.FromSeconds(builder.Configuration.GetValue("Books:RateLimit:WindowSeconds", 10));
-        builder.Services.AddRateLimiter(options =>
+        var permits = builder.Configuration.GetValue(WritesPerWindowKey, 100);
+        var window = TimeSpan.FromSeconds(builder.Configuration.GetValue(WindowSecondsKey, 10));
+        if (permits < 1 || window < TimeSpan.FromSeconds(1))
         {
-            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.AddPolicy(WriteRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                CallerOf(context.User) ?? context.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = window, QueueLimit = 0 }));
-            options.OnRejected = async (context, cancellationToken) =>
-            {
-                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : window;
-                context.HttpContext.Response.Headers.RetryAfter =
-                    Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
-                await problems.WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context.HttpContext,
-                    ProblemDetails =
-                    {
-                        Status = StatusCodes.Status429TooManyRequests,
-                        Title = "Too many writes",
-                        Detail = $"At most {permits} writes per {window.TotalSeconds:0} s per caller; retry after the Retry-After delay.",
-                    },
-                });
-            };
-        });
+            throw new InvalidOperationException($"'{WritesPerWindowKey}' must be at least 1 and '{WindowSecondsKey}' at least 1 ({permits} and {window.TotalSeconds} given).");
+        }
+
+        builder.Services.AddSingleton(services =>
+            services.GetRequiredService<IMongoDatabase>().GetCollection<WriteWindow>(WriteWindow.CollectionName));
+        builder.Services.AddSingleton(services => new SharedWriteRateLimit(
+            services.GetRequiredService<IMongoCollection<WriteWindow>>(), services.GetRequiredService<TimeProvider>(), permits, window));
 
         return builder;
     }
@@ -109,7 +94,6 @@ public static class BooksSecurity
     {
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseRateLimiter();
         return app;
     }
 
@@ -117,7 +101,8 @@ public static class BooksSecurity
     public static RouteHandlerBuilder RequireWriter(this RouteHandlerBuilder endpoint) =>
         endpoint
             .RequireAuthorization(WritePolicy)
-            .RequireRateLimiting(WriteRateLimit)
+            .AddEndpointFilter((context, next) =>
+                context.HttpContext.RequestServices.GetRequiredService<SharedWriteRateLimit>().InvokeAsync(context, next))
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
