@@ -132,7 +132,7 @@ public sealed class ReplicaTests(ReplicatedAppFixture fixture) : IClassFixture<R
     {
         var window = ReplicatedAppFixture.Window;
         var intoWindow = TimeSpan.FromTicks(DateTimeOffset.UtcNow.Ticks % window.Ticks);
-        if (intoWindow > window / 3)
+        if (intoWindow > window / 2)
         {
             await Task.Delay(window - intoWindow + TimeSpan.FromMilliseconds(200), cancellationToken);
         }
