@@ -12,6 +12,7 @@ builder.AddProject<Projects.Books_Api>("books-api")
     .WithReplicas(builder.Configuration.GetValue("BooksApi:Replicas", 1))
     .WithReference(booksdb).WaitFor(booksdb)
     .WithHttpHealthCheck("/health")
+    .WithoutDeveloperCertificate()
     .WithBearerTokenValidation()
     .WithApiReferenceLinks(builder.Environment.IsDevelopment());
 

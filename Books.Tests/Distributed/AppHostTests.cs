@@ -76,6 +76,13 @@ public sealed class AppHostTests(BooksAppFixture fixture)
     }
 
     [Fact]
+    public void AppHost_asks_for_no_development_certificate()
+    {
+        // Without one trusted, the AppHost would warn here and the dashboard would open with an error banner.
+        Assert.DoesNotContain(fixture.AppHostWarnings, record => record.Message.Contains("development certificate", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task Unknown_route_returns_404_problem()
     {
         using var api = fixture.CreateApiClient();

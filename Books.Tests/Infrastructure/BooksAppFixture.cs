@@ -3,6 +3,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Logging.Console;
 
 namespace Books.Tests.Infrastructure;
@@ -39,6 +40,9 @@ public class BooksAppFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>The warnings and errors the AppHost itself logged so far.</summary>
+    public IReadOnlyList<FakeLogRecord> AppHostWarnings => App.Services.GetFakeLogCollector().GetSnapshot();
+
     /// <summary>The value the running AppHost resolved for one of its parameters (a generated secret, say).</summary>
     public async Task<string> ParameterValueAsync(string name, CancellationToken cancellationToken) =>
         await App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
@@ -54,6 +58,7 @@ public class BooksAppFixture : IAsyncLifetime
         // Resource logs stay out of the console (the test platform replays all console output after any
         // failure, burying the failure itself); warnings and errors still come through.
         builder.Services.AddLogging(logging => logging.AddFilter<ConsoleLoggerProvider>(null, LogLevel.Warning));
+        builder.Services.AddFakeLogging(options => options.FilteredLevels = new HashSet<LogLevel> { LogLevel.Warning, LogLevel.Error, LogLevel.Critical });
         _app = await builder.BuildAsync(timeout.Token);
         OnBuilt(_app);
         await _app.StartAsync(timeout.Token);
