@@ -12,7 +12,10 @@ public static class BooksApiHost
     public const string SigningKey = "in-process-test-signing-key-0123456789abcdef";
 
     public static WebApplicationFactory<Book> Create(
-        string connectionString, Action<IServiceCollection>? services = null, IReadOnlyDictionary<string, string>? settings = null) =>
+        string connectionString,
+        Action<IServiceCollection>? services = null,
+        IReadOnlyDictionary<string, string>? settings = null,
+        string environment = "Development") =>
         new WebApplicationFactory<Book>().WithWebHostBuilder(web =>
         {
             foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -20,7 +23,7 @@ public static class BooksApiHost
                 web.UseSetting(key, value);
             }
 
-            web.UseEnvironment("Development");
+            web.UseEnvironment(environment);
             web.UseSetting("ConnectionStrings:booksdb", connectionString);
             web.UseSetting("Books:Auth:SigningKey", SigningKey);
             if (services is not null)

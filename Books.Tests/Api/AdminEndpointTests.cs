@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Books.Tests.Infrastructure;
+
+namespace Books.Tests.Api;
+
+/// <summary>The operator endpoints: who may call them, and where "delete all" exists at all.</summary>
+[Collection(MongodStandInCollection.Name)]
+public sealed class AdminEndpointTests(MongodStandInFixture mongod)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("none", HttpStatusCode.Unauthorized)]
+    [InlineData("reader", HttpStatusCode.Forbidden)]
+    public async Task Delete_all_without_the_write_scope_is_refused_and_deletes_nothing(string token, HttpStatusCode expected)
+    {
+        await using var api = BooksApiHost.Create(mongod.NewDatabase());
+        using var writer = api.CreateWriterClient();
+        await writer.CreateAsync(TestBooks.Body(), Cancellation);
+        using var caller = api.CreateClient();
+        if (token == "reader")
+        {
+            caller.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Reader(BooksApiHost.SigningKey));
+        }
+
+        using var response = await caller.DeleteAsync("/api/admin/books", Cancellation);
+
+        Assert.Equal(expected, response.StatusCode);
+        var page = await caller.GetFromJsonAsync<JsonElement>("/api/books?limit=5", Cancellation);
+        Assert.Equal(1, page.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Delete_all_does_not_exist_outside_development()
+    {
+        await using var api = BooksApiHost.Create(mongod.NewDatabase(), environment: "Production");
+        using var writer = api.CreateWriterClient();
+        await writer.CreateAsync(TestBooks.Body(), Cancellation);
+
+        using var response = await writer.DeleteAsync("/api/admin/books", Cancellation);
+
+        Assert.Contains(response.StatusCode, new[] { HttpStatusCode.NotFound, HttpStatusCode.MethodNotAllowed });
+        var page = await writer.GetFromJsonAsync<JsonElement>("/api/books?limit=5", Cancellation);
+        Assert.Equal(1, page.GetProperty("items").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("Development", true)]
+    [InlineData("Production", false)]
+    public async Task The_dashboard_offers_delete_all_and_the_token_command_only_in_development(string environment, bool offered)
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Books_AppHost>(
+            [$"--environment={environment}", $"MONGOD_PATH={MongodStandIn.LauncherPath}"], Cancellation);
+
+        var commands = builder.Resources.Single(r => r.Name == "books-api").Annotations.OfType<ResourceCommandAnnotation>()
+            .Select(c => c.Name).ToList();
+
+        Assert.Equal(environment, builder.Environment.EnvironmentName);
+        Assert.Contains("seed-sample-books", commands);
+        Assert.Equal(offered, commands.Contains("delete-all-books"));
+        Assert.Equal(offered, commands.Contains("issue-dev-token"));
+    }
+}
