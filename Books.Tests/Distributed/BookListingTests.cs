@@ -24,16 +24,20 @@ public sealed class BookListingTests(BooksAppFixture fixture)
     private static List<string> Titles(JsonElement page) =>
         page.GetProperty("items").EnumerateArray().Select(b => b.GetProperty("title").GetString()!).ToList();
 
-    /// <summary>Follows nextCursor to the end; returns every id seen, in order.</summary>
+    /// <summary>Follows nextCursor to the end; returns every id seen, in order. Every page holds at most the
+    /// page size asked for, and exactly that many when another page follows.</summary>
     private async Task<List<string>> WalkAsync(string query, Func<int, Task>? betweenPages = null)
     {
+        var limit = System.Web.HttpUtility.ParseQueryString(query)["limit"] is { } asked ? int.Parse(asked, System.Globalization.CultureInfo.InvariantCulture) : 20;
         var ids = new List<string>();
         string? cursor = null;
         for (var page = 0; page < 1000; page++)
         {
             var result = await ListAsync(cursor is null ? query : $"{query}&cursor={cursor}");
-            ids.AddRange(result.GetProperty("items").EnumerateArray().Select(b => b.Id()));
+            var items = result.GetProperty("items").EnumerateArray().Select(b => b.Id()).ToList();
+            ids.AddRange(items);
             cursor = result.GetProperty("nextCursor").GetString();
+            Assert.InRange(items.Count, cursor is null ? 0 : limit, limit);
             if (cursor is null)
             {
                 return ids;

@@ -63,6 +63,22 @@ public sealed class MongoDBHostingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_password_with_uri_characters_is_escaped_so_the_driver_reads_it_back_unchanged()
+    {
+        var builder = CreateBuilder("Parameters:user=bo:oks", "Parameters:pass=p@ss/word?#%");
+        var db = builder.AddMongoDB("mongo", userName: builder.AddParameter("user"), password: builder.AddParameter("pass", secret: true))
+            .AddDatabase("booksdb");
+        var endpoint = Assert.Single(db.Resource.Parent.Annotations.OfType<EndpointAnnotation>());
+        endpoint.AllocatedEndpoint = new AllocatedEndpoint(endpoint, "localhost", 27999);
+
+        var connectionString = await db.Resource.ConnectionStringExpression.GetValueAsync(Cancellation);
+
+        var url = MongoDB.Driver.MongoUrl.Create(connectionString);
+        Assert.Equal(("bo:oks", "p@ss/word?#%", "booksdb"), (url.Username, url.Password, url.DatabaseName));
+        Assert.Equal(("localhost", 27999), (url.Server.Host, url.Server.Port));
+    }
+
+    [Fact]
     public void Container_data_volume_and_bind_mount_map_to_data_db()
     {
         var builder = CreateBuilder();
