@@ -14,7 +14,7 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoColl
     : BackgroundService, IHealthCheck
 {
     public const string HealthCheckName = "books-indexes";
-    private static readonly TimeSpan s_maxRetryDelay = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
     private volatile bool _ready;
 
     public static IReadOnlyList<CreateIndexModel<Book>> Models { get; } =
@@ -44,7 +44,7 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoColl
             {
                 LogIndexesFailed(ex, delay.TotalSeconds);
                 await Task.Delay(delay, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, s_maxRetryDelay.Ticks));
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
             }
         }
     }

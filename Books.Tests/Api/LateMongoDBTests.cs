@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.MongoDB.Driver;
+using Books.Api.Books;
+using Books.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace Books.Tests.Api;
+
+/// <summary>books-api started before its database exists: it is not ready, then becomes ready on its own.</summary>
+[Collection(MongodStandInCollection.Name)]
+public sealed class LateMongoDBTests(MongodStandInFixture mongod)
+{
+    [Fact]
+    public async Task Indexes_are_created_and_books_api_turns_ready_when_mongodb_appears_after_it_started()
+    {
+        // The longest the index retry loop can be asleep, plus one attempt's server selection, plus slack.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(BookIndexes.MaxRetryDelay + MongoDBSettings.DefaultServerSelectionTimeout * 2 + TimeSpan.FromSeconds(10));
+        await using var late = new GatedTcpProxy(mongod.Port);
+        await using var api = BooksApiHost.Create($"mongodb://127.0.0.1:{late.Port}/books_{Guid.NewGuid():N}", services => services.AddFakeLogging());
+        using var client = api.CreateWriterClient();
+        var logs = api.Services.GetFakeLogCollector();
+
+        using var before = await client.GetAsync("/health", timeout.Token);
+        var checksBefore = (await before.Content.ReadFromJsonAsync<JsonElement>(timeout.Token)).GetProperty("checks");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, before.StatusCode);
+        Assert.Equal("Unhealthy", checksBefore.GetProperty(BookIndexes.HealthCheckName).GetProperty("status").GetString());
+
+        // Let an attempt fail first, so that what is tested is the retry, not a first attempt that outwaits the gap.
+        await Eventually.TrueAsync(
+            () => logs.GetSnapshot().Any(r => r.Message.StartsWith("Could not ensure the books indexes", StringComparison.Ordinal)),
+            "an index attempt failed", timeout.Token);
+        late.Open();
+        await Eventually.StatusAsync(client, "/health", HttpStatusCode.OK, timeout.Token);
+
+        // Ready means indexed: the unique ISBN index is there, so a duplicate is refused.
+        var book = TestBooks.Body();
+        await client.CreateAsync(book, timeout.Token);
+        using var duplicate = await client.PostAsJsonAsync("/api/books", book, timeout.Token);
+        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+    }
+}
