@@ -78,9 +78,18 @@ public sealed class AddMongoDBClientTests
             ("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"));
         string? seen = null;
 
-        builder.AddMongoDBClient("booksdb", settings => seen = settings.ConnectionString);
+        builder.AddMongoDBClient("booksdb", settings =>
+        {
+            seen = settings.ConnectionString;
+            settings.ConnectionString = "mongodb://delegate-host:27018/delegatedb";
+        });
+        using var host = builder.Build();
 
+        // The delegate saw the connection string that won over the section, and its own change wins over both.
         Assert.Equal("mongodb://localhost:27017/booksdb", seen);
+        var server = Assert.Single(host.Services.GetRequiredService<IMongoClient>().Settings.Servers);
+        Assert.Equal(("delegate-host", 27018), (server.Host, server.Port));
+        Assert.Equal("delegatedb", host.Services.GetRequiredService<IMongoDatabase>().DatabaseNamespace.DatabaseName);
     }
 
     [Fact]

@@ -99,18 +99,29 @@ public sealed class BooksApiTests(BooksAppFixture fixture)
         Assert.Contains("check digit", (await malformed.ProblemAsync(Cancellation)).GetProperty("errors").GetProperty("isbn")[0].GetString());
     }
 
-    [Fact]
-    public async Task Post_of_an_isbn_already_stored_returns_409_in_any_form()
+    [Theory]
+    [InlineData("hyphens and spaces")]
+    [InlineData("isbn-10")]
+    public async Task Post_of_an_isbn_already_stored_returns_409_in_any_form(string form)
     {
         var first = TestBooks.Body();
+        var isbn13 = (string)first["isbn"]!;
         await _api.CreateAsync(first, Cancellation);
         var again = TestBooks.Body();
-        again["isbn"] = $" {((string)first["isbn"]!)[..3]}-{((string)first["isbn"]!)[3..]} ";
+        again["isbn"] = form == "isbn-10" ? Isbn10Of(isbn13) : $" {isbn13[..3]}-{isbn13[3..]} ";
 
         using var response = await _api.PostAsJsonAsync("/api/books", again, Cancellation);
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
-        Assert.Contains((string)first["isbn"]!, (await response.ProblemAsync(Cancellation)).GetProperty("detail").GetString());
+        Assert.Contains(isbn13, (await response.ProblemAsync(Cancellation)).GetProperty("detail").GetString());
+    }
+
+    /// <summary>The ISBN-10 of a 978 ISBN-13: its nine middle digits and their mod-11 check digit.</summary>
+    private static string Isbn10Of(string isbn13)
+    {
+        var digits = isbn13[3..12];
+        var check = (11 - digits.Select((d, i) => (d - '0') * (10 - i)).Sum() % 11) % 11;
+        return digits + (check == 10 ? "X" : check.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
