@@ -42,7 +42,7 @@ internal static class ContainerRuntimeProbe
     }
 
     /// <returns>Why the runtime did not answer, or <see langword="null"/> when it did.</returns>
-    private static async Task<string?> ProbeAsync(string runtime, CancellationToken cancellationToken)
+    internal static async Task<string?> ProbeAsync(string runtime, CancellationToken cancellationToken)
     {
         var startInfo = new ProcessStartInfo(runtime, "info")
         {

@@ -105,6 +105,22 @@ public sealed class ContainerModeTests(ContainerAppFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task WithInitFiles_puts_the_given_scripts_in_the_images_init_directory()
+    {
+        ContainerEngine.Require(fixture.EngineUnavailable);
+        using var timeout = Timeout(BooksAppFixture.RequestTimeout);
+        var container = await fixture.MongoContainerIdAsync(timeout.Token);
+
+        var archive = await ContainerEngine.RunBinaryAsync("cp", $"{container}:/docker-entrypoint-initdb.d/{ContainerAppFixture.InitFileName}", "-");
+
+        using var reader = new System.Formats.Tar.TarReader(new MemoryStream(archive));
+        var entry = await reader.GetNextEntryAsync(cancellationToken: timeout.Token);
+        Assert.NotNull(entry?.DataStream);
+        using var content = new StreamReader(entry.DataStream);
+        Assert.Equal(ContainerAppFixture.InitFileContent, await content.ReadToEndAsync(timeout.Token));
+    }
+
+    [Fact]
     public async Task The_container_port_is_published_on_loopback_only()
     {
         ContainerEngine.Require(fixture.EngineUnavailable);

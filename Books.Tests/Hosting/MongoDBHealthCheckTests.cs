@@ -1,8 +1,10 @@
+using Aspire.Hosting;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.MongoDB;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Books.Tests.Hosting;
@@ -60,6 +62,22 @@ public sealed class MongoDBHealthCheckTests
         Assert.Equal(1, clients.Count);
 
         clients.Dispose();
+
+        Assert.Equal(0, clients.Count);
+        Assert.Throws<ObjectDisposedException>(() => clients.Get("mongodb://127.0.0.1:9/", s_timeout));
+    }
+
+    [Fact]
+    public async Task The_apphost_owns_the_probe_clients_and_disposes_them_when_it_is_disposed()
+    {
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { DisableDashboard = true });
+        builder.AddMongoDB("mongo").AddDatabase("booksdb");
+        var app = builder.Build();
+        var clients = app.Services.GetRequiredService<MongoDBHealthCheckClients>();
+        Assert.Same(clients, app.Services.GetRequiredService<MongoDBHealthCheckClients>());
+        clients.Get("mongodb://127.0.0.1:9/", s_timeout);
+
+        await app.DisposeAsync();
 
         Assert.Equal(0, clients.Count);
         Assert.Throws<ObjectDisposedException>(() => clients.Get("mongodb://127.0.0.1:9/", s_timeout));

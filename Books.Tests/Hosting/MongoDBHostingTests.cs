@@ -78,6 +78,36 @@ public sealed class MongoDBHostingTests : IDisposable
         Assert.Equal(("localhost", 27999), (url.Server.Host, url.Server.Port));
     }
 
+    [Theory]
+    [InlineData("no-such-container-runtime", "not installed")]
+    [InlineData("false", "exited with code 1")]
+    [InlineData("true", null)]
+    public async Task The_container_runtime_probe_says_why_a_runtime_does_not_answer(string runtime, string? reason)
+    {
+        var answer = await Aspire.Hosting.MongoDB.ContainerRuntimeProbe.ProbeAsync(runtime, Cancellation);
+
+        if (reason is null)
+        {
+            Assert.Null(answer);
+        }
+        else
+        {
+            Assert.Contains(reason, answer);
+        }
+    }
+
+    [Fact]
+    public void A_relative_mongod_path_resolves_against_the_working_directory()
+    {
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, _mongod);
+        Assert.False(Path.IsPathRooted(relative));
+
+        var builder = CreateBuilder($"MONGOD_PATH={relative}", $"MONGOD_DATA_PATH={_temp}");
+        var mongo = builder.AddMongoDB("mongo");
+
+        Assert.Equal(_mongod, Assert.IsType<MongoDBExecutableResource>(mongo.Resource).Command);
+    }
+
     [Fact]
     public void Container_data_volume_and_bind_mount_map_to_data_db()
     {

@@ -19,6 +19,12 @@ public class ContainerAppFixture : BooksAppFixture
     /// <summary>The named volume at <c>/data/db</c>, unique to this fixture.</summary>
     public string VolumeName { get; } = $"books-tests-mongo-{Guid.NewGuid():N}";
 
+    /// <summary>A script given to <c>WithInitFiles</c> (not with <see cref="ReplicaSet"/>).</summary>
+    public const string InitFileName = "books-init.js";
+    public const string InitFileContent = "db.getSiblingDB('booksdb').createCollection('from_init');\n";
+
+    private readonly DirectoryInfo _initFiles = Directory.CreateTempSubdirectory("books-tests-init-");
+
     /// <summary>Why no container engine runs here, or <see langword="null"/>.</summary>
     public string? EngineUnavailable { get; private set; }
 
@@ -48,7 +54,12 @@ public class ContainerAppFixture : BooksAppFixture
         mongo.Annotations.Remove(data);
         mongo.Annotations.Add(new ContainerMountAnnotation(VolumeName, data.Target, ContainerMountType.Volume, data.IsReadOnly));
 
-        if (ReplicaSet)
+        if (!ReplicaSet)
+        {
+            File.WriteAllText(Path.Combine(_initFiles.FullName, InitFileName), InitFileContent);
+            builder.CreateResourceBuilder<IMongoDBServerResource>(mongo).WithInitFiles(_initFiles.FullName);
+        }
+        else
         {
             builder.CreateResourceBuilder<IMongoDBServerResource>(mongo).WithReplicaSet();
             // Longer than the AppHost's re-probe interval, so a health check that passed a secondary would show.
@@ -96,6 +107,7 @@ public class ContainerAppFixture : BooksAppFixture
         await _stopWatching.CancelAsync();
         await base.DisposeAsync();
         _stopWatching.Dispose();
+        _initFiles.Delete(recursive: true);
         if (EngineUnavailable is null)
         {
             await ContainerEngine.TryRunAsync("volume", "rm", "--force", VolumeName);
