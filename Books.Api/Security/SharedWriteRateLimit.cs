@@ -31,10 +31,6 @@ public sealed class SharedWriteRateLimit(IMongoCollection<WriteWindow> windows, 
 {
     private static readonly FindOneAndUpdateOptions<WriteWindow> s_upsert = new() { IsUpsert = true, ReturnDocument = ReturnDocument.After };
 
-    public int Permits => permits;
-
-    public TimeSpan Window => window;
-
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;

@@ -21,8 +21,8 @@ public sealed class OutageAndLoggingTests
     [Fact]
     public async Task Unreachable_mongodb_gives_fast_503s_a_named_failing_check_and_logs_without_credentials()
     {
-        var port = MongodStandInFixture.FreePort(); // nothing listens there
-        var connectionString = $"mongodb://books:{Password}@127.0.0.1:{port}/booksdb?authSource=admin";
+        await using var nothingThere = new GatedTcpProxy(targetPort: 0); // bound by this test, never opened: drops every connection
+        var connectionString = $"mongodb://books:{Password}@127.0.0.1:{nothingThere.Port}/booksdb?authSource=admin";
         await using var api = BooksApiHost.Create(connectionString, services => services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Trace)
             .AddFakeLogging()));
@@ -52,7 +52,7 @@ public sealed class OutageAndLoggingTests
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
 
         var logs = api.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
-        Assert.Contains(logs, log => log.Message.Contains($"uses server(s) 127.0.0.1:{port}, database booksdb", StringComparison.Ordinal));
+        Assert.Contains(logs, log => log.Message.Contains($"uses server(s) 127.0.0.1:{nothingThere.Port}, database booksdb", StringComparison.Ordinal));
         Assert.Contains(logs, log => log.Category?.StartsWith("MongoDB.", StringComparison.Ordinal) == true); // driver logs flow through ILoggerFactory
         var token = client.DefaultRequestHeaders.Authorization!.Parameter!;
         var leaks = logs.Where(log => $"{log.Message} {log.Exception} {string.Join(' ', log.StructuredState ?? [])}" is var text

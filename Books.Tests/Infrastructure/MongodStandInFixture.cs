@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Books.Tests.Infrastructure;
@@ -17,20 +15,13 @@ public sealed class MongodStandInFixture : IAsyncLifetime
     /// <summary>A connection string to a database of its own, so tests never see each other's books.</summary>
     public string NewDatabase() => $"mongodb://127.0.0.1:{Port}/books_{Guid.NewGuid():N}";
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     public async ValueTask InitializeAsync()
     {
-        Port = FreePort();
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ready = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         _process = new Process
         {
-            StartInfo = new ProcessStartInfo(MongodStandIn.LauncherPath, ["--port", Port.ToString(), "--bind_ip", "127.0.0.1"])
+            // Port 0: the stand-in binds a free port itself and names it, so no port is probed and bound later.
+            StartInfo = new ProcessStartInfo(MongodStandIn.LauncherPath, ["--port", "0", "--bind_ip", "127.0.0.1"])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -45,7 +36,7 @@ public sealed class MongodStandInFixture : IAsyncLifetime
 
             if (e.Data?.StartsWith("JONGODB_URI=", StringComparison.Ordinal) == true)
             {
-                ready.TrySetResult();
+                ready.TrySetResult(new Uri(e.Data["JONGODB_URI=".Length..]).Port);
             }
         };
         _process.OutputDataReceived += collect;
@@ -56,7 +47,7 @@ public sealed class MongodStandInFixture : IAsyncLifetime
 
         try
         {
-            await ready.Task.WaitAsync(s_startTimeout);
+            Port = await ready.Task.WaitAsync(s_startTimeout);
         }
         catch (TimeoutException)
         {

@@ -292,9 +292,10 @@ function start({ host, port, server, parentDeathSignal = false, users = null, re
       return;
     }
     started = true;
-    net.createServer((socket) => relay(socket, Number(match[1]), emulation))
+    // Port 0 takes a free port; the line names the one bound, so a caller never probes for a free port itself.
+    const server = net.createServer((socket) => relay(socket, Number(match[1]), emulation))
       .on('error', (error) => { console.error(`mongod stand-in relay: ${error.message}`); child.kill('SIGKILL'); process.exit(1); })
-      .listen(port, host, () => process.stdout.write(`JONGODB_URI=mongodb://${host}:${port}/test\n`));
+      .listen(port, host, () => process.stdout.write(`JONGODB_URI=mongodb://${host}:${server.address().port}/test\n`));
   }));
 }
 
