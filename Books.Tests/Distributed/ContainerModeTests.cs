@@ -96,9 +96,8 @@ public sealed class ContainerModeTests(ContainerAppFixture fixture) : IClassFixt
     {
         ContainerEngine.Require(fixture.EngineUnavailable);
         using var timeout = Timeout(BooksAppFixture.RequestTimeout);
-        var container = await fixture.MongoContainerIdAsync(timeout.Token);
 
-        var mounts = JsonDocument.Parse(await ContainerEngine.RunAsync("inspect", "--format", "{{json .Mounts}}", container)).RootElement;
+        var mounts = await fixture.InspectMongoAsync("Mounts", timeout.Token);
 
         var data = Assert.Single(mounts.EnumerateArray(), m => m.GetProperty("Destination").GetString() == "/data/db");
         Assert.Equal(("volume", fixture.VolumeName), (data.GetProperty("Type").GetString(), data.GetProperty("Name").GetString()));
@@ -109,15 +108,10 @@ public sealed class ContainerModeTests(ContainerAppFixture fixture) : IClassFixt
     {
         ContainerEngine.Require(fixture.EngineUnavailable);
         using var timeout = Timeout(BooksAppFixture.RequestTimeout);
-        var container = await fixture.MongoContainerIdAsync(timeout.Token);
 
-        var archive = await ContainerEngine.RunBinaryAsync("cp", $"{container}:/docker-entrypoint-initdb.d/{ContainerAppFixture.InitFileName}", "-");
+        var (_, content) = await fixture.MongoFileAsync($"/docker-entrypoint-initdb.d/{ContainerAppFixture.InitFileName}", timeout.Token);
 
-        using var reader = new System.Formats.Tar.TarReader(new MemoryStream(archive));
-        var entry = await reader.GetNextEntryAsync(cancellationToken: timeout.Token);
-        Assert.NotNull(entry?.DataStream);
-        using var content = new StreamReader(entry.DataStream);
-        Assert.Equal(ContainerAppFixture.InitFileContent, await content.ReadToEndAsync(timeout.Token));
+        Assert.Equal(ContainerAppFixture.InitFileContent, System.Text.Encoding.UTF8.GetString(content));
     }
 
     [Fact]
@@ -125,9 +119,8 @@ public sealed class ContainerModeTests(ContainerAppFixture fixture) : IClassFixt
     {
         ContainerEngine.Require(fixture.EngineUnavailable);
         using var timeout = Timeout(BooksAppFixture.RequestTimeout);
-        var container = await fixture.MongoContainerIdAsync(timeout.Token);
 
-        var ports = JsonDocument.Parse(await ContainerEngine.RunAsync("inspect", "--format", "{{json .NetworkSettings.Ports}}", container)).RootElement;
+        var ports = await fixture.InspectMongoAsync("NetworkSettings.Ports", timeout.Token);
 
         var bindings = ports.GetProperty("27017/tcp").EnumerateArray().ToList();
         Assert.NotEmpty(bindings);

@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using Books.Tests.Infrastructure;
@@ -30,7 +29,7 @@ public sealed class ContainerReplicaSetTests
             await fixture.InitializeAsync();
             container = await fixture.MongoContainerIdAsync(timeout.Token);
 
-            var keyFile = await KeyFileEntryAsync(container);
+            var (keyFile, _) = await fixture.MongoFileAsync(KeyFile, timeout.Token);
             Assert.Equal(UnixFileMode.UserRead, keyFile.Mode);
             Assert.Equal((999, 999), (keyFile.Uid, keyFile.Gid));
 
@@ -59,13 +58,5 @@ public sealed class ContainerReplicaSetTests
         var (exitCode, running, _) = await ContainerEngine.TryRunAsync("inspect", "--format", "{{.State.Running}}", container);
         Assert.True(exitCode != 0 || running.Trim() == "false", $"container {container} still running after the AppHost stopped");
         Assert.Empty((await ContainerEngine.RunAsync("volume", "ls", "--quiet", "--filter", $"name={fixture.VolumeName}")).Trim());
-    }
-
-    /// <summary>The key file as the engine archives it from the container: its mode and owner as stored.</summary>
-    private static async Task<TarEntry> KeyFileEntryAsync(string container)
-    {
-        var archive = await ContainerEngine.RunBinaryAsync("cp", $"{container}:{KeyFile}", "-");
-        using var reader = new TarReader(new MemoryStream(archive));
-        return await reader.GetNextEntryAsync() ?? throw new InvalidOperationException($"{KeyFile} came back empty.");
     }
 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Formats.Tar;
+using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -90,6 +92,26 @@ public class ContainerAppFixture : BooksAppFixture
         var running = await App.ResourceNotifications.WaitForResourceAsync(
             "mongo", e => e.Snapshot.Properties.Any(p => p.Name == "container.id" && p.Value is string { Length: > 0 }), cancellationToken);
         return (string)running.Snapshot.Properties.Single(p => p.Name == "container.id").Value!;
+    }
+
+    /// <summary>One field of <c>docker inspect</c> on the <c>mongo</c> container, as JSON.</summary>
+    public async Task<JsonElement> InspectMongoAsync(string field, CancellationToken cancellationToken) =>
+        JsonDocument.Parse(await ContainerEngine.RunAsync("inspect", "--format", $"{{{{json .{field}}}}}", await MongoContainerIdAsync(cancellationToken))).RootElement;
+
+    /// <summary>A file inside the <c>mongo</c> container as the engine archives it: its tar entry (mode, owner) and content.</summary>
+    public async Task<(TarEntry Entry, byte[] Content)> MongoFileAsync(string path, CancellationToken cancellationToken)
+    {
+        var archive = await ContainerEngine.RunBinaryAsync("cp", $"{await MongoContainerIdAsync(cancellationToken)}:{path}", "-");
+        using var reader = new TarReader(new MemoryStream(archive));
+        var entry = await reader.GetNextEntryAsync(copyData: true, cancellationToken)
+            ?? throw new InvalidOperationException($"{path} came back empty.");
+        using var content = new MemoryStream();
+        if (entry.DataStream is { } data)
+        {
+            await data.CopyToAsync(content, cancellationToken);
+        }
+
+        return (entry, content.ToArray());
     }
 
     protected override async Task<string> RecentLogAsync(DistributedApplication app, string resourceName)
