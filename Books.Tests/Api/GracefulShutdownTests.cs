@@ -40,7 +40,7 @@ public sealed class GracefulShutdownTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task In_flight_request_completes_during_shutdown_then_the_client_is_disposed()
+    public async Task In_flight_request_completes_after_shutdown_began_then_the_client_is_disposed()
     {
         var gate = new Gate();
         var api = BooksApiHost.Create(mongod.NewDatabase(), services => services.AddSingleton<IStartupFilter>(gate));
@@ -56,8 +56,18 @@ public sealed class GracefulShutdownTests(MongodStandInFixture mongod)
         await gate.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30), Cancellation);
 
         var lifetime = api.Services.GetRequiredService<IHostApplicationLifetime>();
+        Assert.False(RefusesConnections(client.BaseAddress!), "Kestrel should be listening before the stop");
         lifetime.StopApplication(); // what SIGTERM does
-        await Task.Delay(TimeSpan.FromMilliseconds(300), Cancellation);
+
+        // Shutdown has begun for real once Kestrel stops listening: a new connection is refused while the
+        // held request is still open. Only then is it released.
+        using (var stopping = CancellationTokenSource.CreateLinkedTokenSource(Cancellation))
+        {
+            stopping.CancelAfter(TimeSpan.FromSeconds(10));
+            await Eventually.TrueAsync(() => RefusesConnections(client.BaseAddress!), "Kestrel stops accepting connections", stopping.Token);
+        }
+
+        Assert.True(lifetime.ApplicationStopping.IsCancellationRequested);
         Assert.False(inFlight.IsCompleted, "the in-flight request was cut off");
         gate.Open.SetResult();
 
@@ -71,6 +81,20 @@ public sealed class GracefulShutdownTests(MongodStandInFixture mongod)
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
         await Eventually.TrueAsync(() => IsDisposed(mongoClient), "the MongoDB client is disposed", timeout.Token);
+    }
+
+    private static bool RefusesConnections(Uri server)
+    {
+        try
+        {
+            using var connection = new System.Net.Sockets.TcpClient();
+            connection.Connect(server.Host == "localhost" ? "127.0.0.1" : server.Host, server.Port);
+            return false;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return true;
+        }
     }
 
     private static bool IsDisposed(IMongoClient client)
