@@ -1,6 +1,8 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Eventing;
 using Books.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Books.Tests.Hosting;
 
@@ -106,6 +108,38 @@ public sealed class MongoDBHostingTests : IDisposable
         var mongo = builder.AddMongoDB("mongo");
 
         Assert.Equal(_mongod, Assert.IsType<MongoDBExecutableResource>(mongo.Resource).Command);
+    }
+
+    [Fact]
+    public async Task Init_files_in_executable_mode_are_not_run_and_the_mongo_log_says_so()
+    {
+        var builder = CreateBuilder($"MONGOD_PATH={_mongod}", $"MONGOD_DATA_PATH={_temp}");
+        var mongo = builder.AddMongoDB("mongo").WithInitFiles(_temp);
+        await using var app = builder.Build();
+
+        await app.Services.GetRequiredService<IDistributedApplicationEventing>()
+            .PublishAsync(new BeforeResourceStartedEvent(mongo.Resource, app.Services), Cancellation);
+
+        var lines = new List<string>();
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        wait.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(mongo.Resource).WithCancellation(wait.Token))
+            {
+                lines.AddRange(batch.Select(line => line.Content));
+                if (lines.Any(line => line.Contains("are not run", StringComparison.Ordinal)))
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!Cancellation.IsCancellationRequested)
+        {
+            // The warning never came; the assertion below says so.
+        }
+
+        Assert.Contains(lines, line => line.Contains($"Init files in '{_temp}' are not run", StringComparison.Ordinal));
     }
 
     [Fact]
