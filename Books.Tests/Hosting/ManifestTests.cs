@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Books.Tests.Infrastructure;
 
 namespace Books.Tests.Hosting;
 
@@ -67,27 +67,7 @@ public sealed class ManifestTests : IDisposable
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, string[] arguments)
     {
-        var startInfo = new ProcessStartInfo(fileName, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        using var process = Process.Start(startInfo)!;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
+        var result = await ProcessRunner.RunAsync(fileName, arguments, TimeSpan.FromMinutes(2), AppContext.BaseDirectory);
+        return (result.ExitCode, result.Text + result.Error);
     }
 }
