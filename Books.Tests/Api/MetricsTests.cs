@@ -2,10 +2,13 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Books.Api.Books;
 using Books.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using MongoDB.Bson;
+using MongoDB.Driver;
 
 namespace Books.Tests.Api;
 
@@ -80,5 +83,36 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
 
         Assert.Equal(BookSamples.Load().Count, inserted);
         clients.ForEach(c => c.Dispose());
+    }
+
+    [Fact]
+    public async Task Seed_that_loses_the_insert_race_counts_the_winners_books_as_present_and_succeeds()
+    {
+        var connectionString = mongod.NewDatabase();
+        var database = MongoUrl.Create(connectionString).DatabaseName;
+        await using var api = BooksApiHost.Create(connectionString);
+        using var client = api.CreateWriterClient();
+        var samples = BookSamples.Load();
+        const int WonByTheOtherSeed = 3;
+        for (var i = 0; i < WonByTheOtherSeed; i++)
+        {
+            (await client.PostAsJsonAsync("/api/books", samples[i], JsonSerializerOptions.Web, Cancellation)).EnsureSuccessStatusCode().Dispose();
+        }
+
+        // This seed's upserts match nothing, as when they ran before the other seed's inserts committed; the
+        // unique ISBN index then refuses the three inserts with duplicate-key errors, beside the other upserts.
+        var failPoint = new BsonDocument("namespace", $"{database}.books");
+        var before = await mongod.ConfigureFailPointAsync("upsertMissesConcurrentInsert", new BsonDocument("times", 1), failPoint, Cancellation);
+        using var response = await client.PostAsync("/api/admin/books/seed", null, Cancellation);
+        var after = await mongod.ConfigureFailPointAsync("upsertMissesConcurrentInsert", "off", failPoint, Cancellation);
+
+        Assert.Equal(1, after - before); // the seed's bulk write did meet the duplicate keys
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = await response.Content.ReadFromJsonAsync<SeedResult>(JsonSerializerOptions.Web, Cancellation);
+        Assert.Equal(new SeedResult(Inserted: samples.Count - WonByTheOtherSeed, AlreadyPresent: WonByTheOtherSeed), result);
+        using var direct = new MongoClient(connectionString);
+        var stored = await direct.GetDatabase(database).GetCollection<BsonDocument>("books")
+            .Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(Cancellation);
+        Assert.Equal(samples.Select(s => s.Isbn).Order(), stored.Select(b => b["isbn"].AsString).Order()); // the sample set holds ISBN-13 digits, as stored
     }
 }

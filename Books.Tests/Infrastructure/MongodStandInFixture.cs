@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Text;
+using MongoDB.Bson;
+using MongoDB.Driver;
 
 namespace Books.Tests.Infrastructure;
 
@@ -14,6 +16,18 @@ public sealed class MongodStandInFixture : IAsyncLifetime
 
     /// <summary>A connection string to a database of its own, so tests never see each other's books.</summary>
     public string NewDatabase() => $"mongodb://127.0.0.1:{Port}/books_{Guid.NewGuid():N}";
+
+    /// <summary>
+    /// Sets one of the stand-in's fail points (see relay.js) with mongod's configureFailPoint command and
+    /// returns how many times it had taken effect before.
+    /// </summary>
+    public async Task<int> ConfigureFailPointAsync(string name, BsonValue mode, BsonDocument data, CancellationToken cancellationToken)
+    {
+        using var client = new MongoClient($"mongodb://127.0.0.1:{Port}");
+        var reply = await client.GetDatabase("admin").RunCommandAsync<BsonDocument>(
+            new BsonDocument { ["configureFailPoint"] = name, ["mode"] = mode, ["data"] = data }, cancellationToken: cancellationToken);
+        return reply["count"].ToInt32();
+    }
 
     public async ValueTask InitializeAsync()
     {

@@ -8,6 +8,9 @@
 // through to jongodb (insert, update, delete, findAndModify), holding it until its reply comes back.
 // Reads and everything else pass through concurrently and unchanged.
 //
+// Beside that it answers configureFailPoint for one fail point of its own, upsertMissesConcurrentInsert,
+// so that a test can produce on demand the interleaving serialized writes never show: see runRacedUpserts.
+//
 // The container image (image/docker-entrypoint.js) also has it answer, as mongod does, what jongodb
 // lacks: SCRAM-SHA-256 authentication (--auth) and a single-member replica set (--replSet). Those
 // answers follow mongod's documented ones (commands, fields, error codes); run from the command line,
@@ -38,6 +41,63 @@ const isAcknowledgedWrite = (message, name) =>
   WRITES.has(name) && wire.header(message).opCode === wire.OP_MSG && !(message.readUInt32LE(wire.HEADER) & wire.MORE_TO_COME);
 
 const failure = (code, codeName, errmsg) => ({ ok: 0, errmsg, code, codeName });
+
+// Fail points set by configureFailPoint, as mongod takes it ({ configureFailPoint, mode: 'alwaysOn' | 'off' |
+// { times: n }, data }), for every connection of this server. mongod's own fail points need
+// enableTestCommands; the stand-in knows only this one:
+//   upsertMissesConcurrentInsert: in the next update command(s) on data.namespace ("<db>.<collection>";
+//   any when absent), each upsert matches no stored document, as when another client's insert of the same key
+//   commits between the upsert's match and its insert.
+const FAIL_POINTS = new Set(['upsertMissesConcurrentInsert']);
+const failPoints = new Map(); // name -> { remaining, data }
+const failPointCounts = new Map(); // name -> times it took effect
+
+function configureFailPoint({ configureFailPoint: name, mode, data = {} }) {
+  if (!FAIL_POINTS.has(name)) return failure(2, 'BadValue', `Cannot find failpoint: ${name}`);
+  const times = mode === 'alwaysOn' ? Infinity : mode === 'off' ? 0 : Number(mode?.times);
+  if (!(times >= 0)) return failure(2, 'BadValue', "mode must be 'alwaysOn', 'off' or { times: <n> }");
+  const count = failPointCounts.get(name) ?? 0;
+  if (times === 0) failPoints.delete(name);
+  else failPoints.set(name, { remaining: times, data });
+  return { count, ok: 1 };
+}
+
+// True (and counted) when the fail point is set for this namespace.
+function failPointApplies(name, namespace) {
+  const point = failPoints.get(name);
+  if (!point || (point.data.namespace !== undefined && point.data.namespace !== namespace)) return false;
+  if (--point.remaining <= 0) failPoints.delete(name);
+  failPointCounts.set(name, (failPointCounts.get(name) ?? 0) + 1);
+  return true;
+}
+
+// Runs an update command under upsertMissesConcurrentInsert: statement by statement, each upsert's match
+// narrowed to an _id no stored document has (its own new one), so an upsert of a key already stored tries
+// to insert it and the unique index refuses that with a duplicate-key error. The reply takes mongod's form
+// for a batch with failed statements: the counts of those that succeeded plus writeErrors by index
+// (jongodb would stop at the first failure and fail the whole command instead). ask(command) runs one
+// command on jongodb and resolves to its reply.
+async function runRacedUpserts(request, ask) {
+  const { updates: inline, txnNumber, ...command } = request.document;
+  const statements = inline ?? request.sequences.updates ?? [];
+  const reply = { n: 0, nModified: 0, upserted: [], writeErrors: [] };
+  for (const [index, statement] of statements.entries()) {
+    const q = statement.upsert ? { ...statement.q, _id: statement.u?.$setOnInsert?._id ?? new ObjectId() } : statement.q;
+    const answer = await ask({ ...command, updates: [{ ...statement, q }], ordered: true });
+    if (answer.ok === 1) {
+      reply.n += answer.n;
+      reply.nModified += answer.nModified;
+      reply.upserted.push(...(answer.upserted ?? []).map(({ _id }) => ({ index, _id })));
+      reply.writeErrors.push(...(answer.writeErrors ?? []).map((error) => ({ ...error, index })));
+    } else {
+      reply.writeErrors.push({ index, code: answer.code, codeName: answer.codeName, errmsg: answer.errmsg });
+    }
+    if (command.ordered !== false && reply.writeErrors.length > 0) break;
+  }
+  if (reply.upserted.length === 0) delete reply.upserted;
+  if (reply.writeErrors.length === 0) delete reply.writeErrors;
+  return { ...reply, ok: 1 };
+}
 
 // What the server knows beyond jongodb: its users (when authentication is on) and its replica set.
 class Emulation {
@@ -119,7 +179,7 @@ class Session {
   // and pass jongodb's reply document through transform.
   handle(message, name) {
     const emulation = this.emulation;
-    if (!emulation || !name) return { transform: null };
+    if (!name || (!emulation && name !== 'configurefailpoint')) return { transform: null };
     const request = wire.decode(message, { promoteBuffers: true });
     const answer = (document) => ({ reply: wire.reply(request, document) });
     const command = request.document;
@@ -127,10 +187,12 @@ class Session {
     if (!this.authenticated && !OPEN_COMMANDS.has(name)) {
       return answer(failure(13, 'Unauthorized', `Command ${Object.keys(command)[0]} requires authentication`));
     }
-    if (emulation.replicaSet && WRITES.has(name) && !emulation.isWritablePrimary()) {
+    if (emulation?.replicaSet && WRITES.has(name) && !emulation.isWritablePrimary()) {
       return answer(failure(10107, 'NotWritablePrimary', 'not primary'));
     }
     switch (name) {
+      case 'configurefailpoint':
+        return answer(configureFailPoint(command));
       case 'hello':
       case 'ismaster':
         return { transform: this.helloTransform(command) };
@@ -225,6 +287,7 @@ function relay(client, upstreamPort, emulation) {
   const upstream = net.connect(upstreamPort, '127.0.0.1');
   const session = new Session(emulation);
   const transforms = new Map(); // requestId -> transform of the reply to it
+  const asked = new Map(); // requestId of the relay's own command -> { resolve, reject }
   let release = null;
   let closed = false;
   let pending = Promise.resolve();
@@ -233,7 +296,14 @@ function relay(client, upstreamPort, emulation) {
     client.destroy();
     upstream.destroy();
     if (release) { release(); release = null; }
+    for (const { reject } of asked.values()) reject(new Error('connection closed'));
+    asked.clear();
   };
+  const ask = (document) => new Promise((resolve, reject) => {
+    const { requestId, message } = wire.request(document);
+    asked.set(requestId, { resolve, reject });
+    upstream.write(message);
+  });
 
   client.on('data', wire.framer((message) => {
     pending = pending.then(async () => {
@@ -248,6 +318,14 @@ function relay(client, upstreamPort, emulation) {
       if (isAcknowledgedWrite(message, name)) {
         release = await take();
         if (closed) { release(); release = null; return; }
+        if (name === 'update' && failPoints.size > 0) {
+          const request = wire.decode(message, { promoteValues: false });
+          if (failPointApplies('upsertMissesConcurrentInsert', `${request.document.$db}.${request.document.update}`)) {
+            client.write(wire.reply(request, await runRacedUpserts(request, ask)));
+            release(); release = null;
+            return;
+          }
+        }
       }
       upstream.write(message);
     }).catch((error) => {
@@ -256,6 +334,12 @@ function relay(client, upstreamPort, emulation) {
     });
   }));
   upstream.on('data', wire.framer((message) => {
+    const own = asked.get(wire.header(message).responseTo);
+    if (own) {
+      asked.delete(wire.header(message).responseTo);
+      own.resolve(wire.decode(message).document);
+      return;
+    }
     const transform = transforms.get(wire.header(message).responseTo);
     if (transform) {
       transforms.delete(wire.header(message).responseTo);

@@ -53,20 +53,32 @@ function commandName(message) {
 
 // The command document of a request or the reply document of a response, with what it takes to answer it
 // or to re-encode it. bsonOptions go to BSON.deserialize (promoteValues: false keeps numeric types exact).
+// For OP_MSG, sequences holds the document sequences (section kind 1) by identifier, e.g. the statements
+// a driver sends beside an update command as "updates".
 function decode(message, bsonOptions = {}) {
   const { requestId, responseTo, opCode } = header(message);
   if (opCode === OP_MSG) {
     const flags = message.readUInt32LE(HEADER);
     const end = message.length - (flags & CHECKSUM_PRESENT ? 4 : 0);
+    let document = null;
+    const sequences = {};
     for (let offset = HEADER + 4; offset < end;) {
       const kind = message[offset];
       const length = message.readInt32LE(offset + 1);
       if (kind === 0) {
-        return { requestId, responseTo, opCode, flags, document: BSON.deserialize(message.subarray(offset + 1, offset + 1 + length), bsonOptions) };
+        document = BSON.deserialize(message.subarray(offset + 1, offset + 1 + length), bsonOptions);
+      } else {
+        const identifierEnd = message.indexOf(0, offset + 5);
+        const documents = [];
+        for (let at = identifierEnd + 1; at < offset + 1 + length; at += message.readInt32LE(at)) {
+          documents.push(BSON.deserialize(message.subarray(at, at + message.readInt32LE(at)), bsonOptions));
+        }
+        sequences[message.toString('utf8', offset + 5, identifierEnd)] = documents;
       }
       offset += 1 + length;
     }
-    throw new Error('OP_MSG without a body section');
+    if (!document) throw new Error('OP_MSG without a body section');
+    return { requestId, responseTo, opCode, flags, document, sequences };
   }
   if (opCode === OP_QUERY) {
     const collectionEnd = message.indexOf(0, HEADER + 4);
@@ -103,6 +115,12 @@ function reply(request, document, requestId = nextRequestId++) {
   return frame(requestId, request.requestId, OP_MSG, Buffer.concat([Buffer.alloc(4), Buffer.from([0]), bson]));
 }
 
+// A command of the relay's own, as an OP_MSG with a fresh request id.
+function request(document) {
+  const requestId = nextRequestId++;
+  return { requestId, message: frame(requestId, 0, OP_MSG, Buffer.concat([Buffer.alloc(4), Buffer.from([0]), BSON.serialize(document)])) };
+}
+
 // A response re-encoded with a changed document, keeping its ids and, for OP_MSG, its moreToCome flag.
 function reencode(response, document) {
   const bson = BSON.serialize(document);
@@ -117,4 +135,4 @@ function reencode(response, document) {
   return frame(response.requestId, response.responseTo, OP_MSG, Buffer.concat([flags, Buffer.from([0]), bson]));
 }
 
-module.exports = { OP_MSG, OP_QUERY, MORE_TO_COME, HEADER, framer, header, commandName, decode, reply, reencode };
+module.exports = { OP_MSG, OP_QUERY, MORE_TO_COME, HEADER, framer, header, commandName, decode, reply, request, reencode };
