@@ -18,6 +18,8 @@ public static class BooksSecurity
     public const string WriteScope = "books.write";
     public const string WritesPerWindowKey = "Books:RateLimit:WritesPerWindow";
     public const string WindowSecondsKey = "Books:RateLimit:WindowSeconds";
+    public const int DefaultWritesPerWindow = 100;
+    public const int DefaultWindowSeconds = 10;
     public const string SigningKeyKey = "Books:Auth:SigningKey";
     public const string AuthorityKey = "Authentication:Schemes:Bearer:Authority";
     public const string AudiencesKey = "Authentication:Schemes:Bearer:ValidAudiences";
@@ -74,8 +76,8 @@ public static class BooksSecurity
                 .RequireAuthenticatedUser()
                 .RequireAssertion(context => HasScope(context.User, WriteScope)));
 
-        var permits = builder.Configuration.GetValue(WritesPerWindowKey, 100);
-        var window = TimeSpan.FromSeconds(builder.Configuration.GetValue(WindowSecondsKey, 10));
+        var permits = builder.Configuration.GetValue(WritesPerWindowKey, DefaultWritesPerWindow);
+        var window = TimeSpan.FromSeconds(builder.Configuration.GetValue(WindowSecondsKey, DefaultWindowSeconds));
         if (permits < 1 || window < TimeSpan.FromSeconds(1))
         {
             throw new InvalidOperationException($"'{WritesPerWindowKey}' must be at least 1 and '{WindowSecondsKey}' at least 1 ({permits} and {window.TotalSeconds} given).");

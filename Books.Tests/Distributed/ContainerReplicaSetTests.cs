@@ -12,6 +12,7 @@ namespace Books.Tests.Distributed;
 /// health gate on a writable primary, and what is left once the AppHost stops. The one test owns its
 /// AppHost, so it can look after the stop.
 /// </summary>
+[Collection(ExclusiveCollection.Name)]
 public sealed class ContainerReplicaSetTests
 {
     private const string KeyFile = "/etc/mongo-keyfile/keyfile";

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Books.Api.Security;
 using Books.Tests.Infrastructure;
 
 namespace Books.Tests.Distributed;
@@ -97,10 +98,10 @@ public sealed class SecurityTests(BooksAppFixture fixture)
         var invalid = TestBooks.Json("""{ "title": "" }"""); // cheap to refuse; still a write attempt
 
         // Bounded by time, not by a count that a slow machine could spread over two windows: within two whole
-        // windows (the default 10 s each) plus slack, one window sees the whole budget spent.
+        // windows (the fixture keeps the default) plus slack, one window sees the whole budget spent.
         HttpResponseMessage? limited = null;
         var sending = System.Diagnostics.Stopwatch.StartNew();
-        while (limited is null && sending.Elapsed < TimeSpan.FromSeconds(2 * 10 + 10))
+        while (limited is null && sending.Elapsed < TimeSpan.FromSeconds(2 * BooksSecurity.DefaultWindowSeconds + 10))
         {
             var response = await busy.PostAsync("/api/books", TestBooks.Json("""{ "title": "" }"""), Cancellation);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)

@@ -4,6 +4,7 @@ using Books.Tests.Infrastructure;
 namespace Books.Tests.Hosting;
 
 /// <summary>Publishing Books.AppHost as a manifest: what a deployment tool would be given.</summary>
+[Collection(ExclusiveCollection.Name)]
 public sealed class ManifestTests : IDisposable
 {
     private readonly string _output = Directory.CreateTempSubdirectory("books-manifest-").FullName;

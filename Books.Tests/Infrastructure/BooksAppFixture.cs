@@ -158,8 +158,21 @@ public class BooksAppFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>The shared AppHost. Like <see cref="ExclusiveCollection"/>, it runs alone, after the parallel collections.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class BooksAppCollection : ICollectionFixture<BooksAppFixture>
 {
     public const string Name = "Books AppHost";
+}
+
+/// <summary>
+/// Classes that start an AppHost of their own (a class fixture) or load the machine (the soak): xUnit runs
+/// them one class at a time, after every parallel collection has finished, and never beside each other or
+/// beside <see cref="BooksAppCollection"/>, so on two cores no start-up or timing margin competes with
+/// another AppHost.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ExclusiveCollection
+{
+    public const string Name = "Runs alone";
 }

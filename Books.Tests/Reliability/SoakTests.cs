@@ -13,8 +13,8 @@ namespace Books.Tests.Reliability;
 /// fixed concurrency. It asserts correctness (no 5xx, every acknowledged write readable afterwards) and
 /// reports throughput and latency; it sets no speed goal. BOOKS_SOAK_SECONDS (default 10) sets the length.
 /// </summary>
-[Collection(MongodStandInCollection.Name)]
-public sealed class SoakTests(MongodStandInFixture mongod)
+[Collection(ExclusiveCollection.Name)]
+public sealed class SoakTests(MongodStandInFixture mongod) : IClassFixture<MongodStandInFixture>
 {
     private const int Concurrency = 32;
     private const int WritePercent = 10;
