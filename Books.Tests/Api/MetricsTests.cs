@@ -53,6 +53,37 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
     }
 
     [Fact]
+    public async Task Books_api_meter_publishes_its_counters_with_units_and_descriptions()
+    {
+        await using var api = BooksApiHost.Create(mongod.NewDatabase());
+        var meterFactory = api.Services.GetRequiredService<IMeterFactory>();
+        _ = api.Services.GetRequiredService<BooksMetrics>();
+        var published = new List<(string Name, string? Unit, string? Description)>();
+        using var listener = new MeterListener
+        {
+            // Only this host's meter: other hosts in the process have meters of the same name.
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == BooksMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, meterFactory))
+                {
+                    published.Add((instrument.Name, instrument.Unit, instrument.Description));
+                }
+            },
+        };
+        listener.Start();
+
+        // What the dashboard and any OpenTelemetry backend show for them.
+        Assert.Equal(
+            [
+                ("books.created", "{book}", "Books added."),
+                ("books.deleted", "{book}", "Books deleted."),
+                ("books.updated", "{book}", "Books replaced or patched."),
+                ("books.write_failures", "{failure}", "Writes refused or failed, by operation and reason."),
+            ],
+            published.Order());
+    }
+
+    [Fact]
     public async Task Seeding_counts_only_the_books_it_inserted()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());

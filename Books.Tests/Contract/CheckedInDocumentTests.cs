@@ -12,6 +12,28 @@ public sealed class CheckedInDocumentTests(BooksAppFixture fixture)
     public async Task Books_api_serves_the_checked_in_document()
     {
         using var api = fixture.CreateApiClient(authorized: false);
+        await CheckedInDocument.AssertServedByAsync(api);
+    }
+}
+
+/// <summary>The same check in this process: quick, so the mutation run (Books.Tests/Mutation) can use it, and every
+/// summary, description and response of the endpoints' metadata is held to the checked-in contract.</summary>
+[Collection(MongodStandInCollection.Name)]
+public sealed class InProcessDocumentTests(MongodStandInFixture mongod)
+{
+    [Fact]
+    public async Task Books_api_in_process_serves_the_checked_in_document()
+    {
+        await using var host = BooksApiHost.Create(mongod.NewDatabase());
+        using var api = host.CreateClient();
+        await CheckedInDocument.AssertServedByAsync(api);
+    }
+}
+
+internal static class CheckedInDocument
+{
+    public static async Task AssertServedByAsync(HttpClient api)
+    {
         var served = JsonNode.Parse(await api.GetStringAsync("/openapi/v1.json", TestContext.Current.CancellationToken))!.AsObject();
         var checkedIn = JsonNode.Parse(await File.ReadAllTextAsync(ContractTools.CheckedInDocument, TestContext.Current.CancellationToken))!.AsObject();
 
