@@ -5,14 +5,31 @@ using System.Text.Json;
 using Books.Api.Books;
 using Books.Tests.Infrastructure;
 
-namespace Books.Tests.Distributed;
+namespace Books.Tests.Api;
 
-/// <summary>GET /api/books: filters, sorts, keyset pages; and the shipped sample set.</summary>
-[Collection(BooksAppCollection.Name)]
-public sealed class BookListingTests(BooksAppFixture fixture)
+/// <summary>
+/// GET /api/books: filters, sorts, keyset pages; and the shipped sample set. In process, against a database
+/// of each test's own: quick enough for the mutation run (Books.Tests/Mutation) to use.
+/// </summary>
+[Collection(MongodStandInCollection.Name)]
+public sealed class BookListingTests(MongodStandInFixture mongod) : IAsyncLifetime
 {
-    private readonly HttpClient _api = fixture.CreateApiClient();
+    private Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Book> _host = null!;
+    private HttpClient _api = null!;
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync()
+    {
+        _host = BooksApiHost.Create(mongod.NewDatabase());
+        _api = _host.CreateWriterClient();
+        return default;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _api.Dispose();
+        await _host.DisposeAsync();
+    }
 
     private async Task<JsonElement> ListAsync(string query)
     {
