@@ -47,7 +47,7 @@ public sealed class SharedWriteRateLimit(IMongoCollection<WriteWindow> windows, 
             return await next(context);
         }
 
-        var retryAfter = Math.Max(1, (int)Math.Ceiling((end - now).TotalSeconds));
+        var retryAfter = (int)Math.Ceiling((end - now).TotalSeconds); // at least 1: the window ends after now
         http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         return TypedResults.Problem(
             statusCode: StatusCodes.Status429TooManyRequests,

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Claims;
 using Aspire.Hosting;
 using Books.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Books.Tests.Api;
 
@@ -66,7 +67,9 @@ public sealed class TokenValidationTests(MongodStandInFixture mongod)
     public async Task Callers_without_a_subject_share_their_address_budget_and_one_with_a_subject_has_its_own()
     {
         const int permits = 3;
-        await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string>
+        // A clock that stands still, so the writes cannot straddle two windows.
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var api = BooksApiHost.Create(mongod.NewDatabase(), services => services.AddSingleton<TimeProvider>(clock), new Dictionary<string, string>
         {
             ["Books:RateLimit:WritesPerWindow"] = permits.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Books:RateLimit:WindowSeconds"] = "3600",
