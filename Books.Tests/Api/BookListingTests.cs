@@ -8,28 +8,17 @@ using Books.Tests.Infrastructure;
 namespace Books.Tests.Api;
 
 /// <summary>
-/// GET /api/books: filters, sorts, keyset pages; and the shipped sample set. In process, against a database
-/// of each test's own: quick enough for the mutation run (Books.Tests/Mutation) to use.
+/// GET /api/books: filters, sorts, keyset pages; and the shipped sample set. In process, against the
+/// stand-in: quick enough for the mutation run (Books.Tests/Mutation) to use. Each test lists only the
+/// books it made (a tag of its own), so the tests share one books-api.
 /// </summary>
 [Collection(MongodStandInCollection.Name)]
-public sealed class BookListingTests(MongodStandInFixture mongod) : IAsyncLifetime
+public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InProcessBooksApi>, IDisposable
 {
-    private Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Book> _host = null!;
-    private HttpClient _api = null!;
+    private readonly HttpClient _api = api.CreateWriterClient();
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    public ValueTask InitializeAsync()
-    {
-        _host = BooksApiHost.Create(mongod.NewDatabase());
-        _api = _host.CreateWriterClient();
-        return default;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _api.Dispose();
-        await _host.DisposeAsync();
-    }
+    public void Dispose() => _api.Dispose();
 
     private async Task<JsonElement> ListAsync(string query)
     {

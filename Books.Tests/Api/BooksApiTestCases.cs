@@ -348,23 +348,6 @@ public abstract class BooksApiTestCases
     }
 }
 
-/// <summary>One books-api in process for all of <see cref="InProcessBooksApiTests"/>, on a database of its own.</summary>
-public sealed class InProcessBooksApi : IAsyncDisposable
-{
-    private readonly Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Books.Api.Books.Book> _host;
-
-    public InProcessBooksApi(MongodStandInFixture mongod)
-    {
-        _host = BooksApiHost.Create(mongod.NewDatabase());
-        _host.UseKestrel(0); // real HTTP, as through the AppHost: Kestrel enforces the body limit
-        _host.StartServer();
-    }
-
-    public HttpClient CreateWriterClient() => _host.CreateWriterClient();
-
-    public ValueTask DisposeAsync() => _host.DisposeAsync();
-}
-
 [Collection(MongodStandInCollection.Name)]
 public sealed class InProcessBooksApiTests(InProcessBooksApi api) : BooksApiTestCases, IClassFixture<InProcessBooksApi>
 {
