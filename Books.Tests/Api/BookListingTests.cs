@@ -189,9 +189,58 @@ public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InPr
         var cursor = (await ListAsync($"tag={tag}&limit=1")).GetProperty("nextCursor").GetString();
 
         using var response = await _api.GetAsync($"/api/books?tag={tag}&sort=-title&limit=1&cursor={cursor}", Cancellation);
+        using var otherFilter = await _api.GetAsync($"/api/books?tag={TestBooks.NewTag()}&limit=1&cursor={cursor}", Cancellation); // same sort
 
+        foreach (var refused in new[] { response, otherFilter })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("different query", (await refused.ProblemAsync(Cancellation)).GetProperty("errors").GetProperty("cursor")[0].GetString());
+        }
+    }
+
+    [Fact]
+    public async Task A_cursor_that_is_not_ours_is_refused_even_when_it_names_this_query()
+    {
+        var tag = TestBooks.NewTag();
+        // Well-formed and bound to this very query, but its key is a number where the title sort keeps text.
+        var forged = System.Buffers.Text.Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            s = "title", k = 5, i = "0123456789abcdef01234567", q = BookCursor.HashQuery("title", null, tag, null, null, null),
+        }));
+
+        foreach (var cursor in new[] { "not-a-cursor", forged })
+        {
+            var errors = await ListingErrorsAsync($"tag={tag}&cursor={cursor}");
+            Assert.Equal(["The cursor is not one this API issued."], errors["cursor"]);
+        }
+    }
+
+    [Fact]
+    public async Task Each_invalid_parameter_is_named_with_what_is_allowed()
+    {
+        var errors = await ListingErrorsAsync($"limit=0&sort=bogus&yearFrom=2001&yearTo=2000&q={new string('q', BookListing.MaxFilterLength + 1)}&colour=red");
+
+        Assert.Equal([$"'limit' is between 1 and {BookListing.MaxPageSize} (0 given)."], errors["limit"]);
+        Assert.Equal(["'sort' is one of title, -title, publishedYear, -publishedYear, createdAt, -createdAt."], errors["sort"]);
+        Assert.Equal(["'yearFrom' is after 'yearTo'."], errors["yearFrom"]);
+        Assert.Equal([$"'q' is at most {BookListing.MaxFilterLength} characters long."], errors["q"]);
+        Assert.StartsWith("'colour' is not a parameter of this listing (author, tag, yearFrom, yearTo, q, sort, limit, cursor", errors["colour"][0]);
+        Assert.Equal(["'tag' is given more than once."], (await ListingErrorsAsync("tag=a&tag=b"))["tag"]);
+        foreach (var name in new[] { "author", "tag" })
+        {
+            Assert.Equal([$"'{name}' is at most {BookListing.MaxFilterLength} characters long."],
+                (await ListingErrorsAsync($"{name}={new string('x', BookListing.MaxFilterLength + 1)}"))[name]);
+        }
+
+        // The bounds themselves are allowed.
+        await ListAsync($"q={new string('q', BookListing.MaxFilterLength)}&yearFrom=2000&yearTo=2000&limit={BookListing.MaxPageSize}");
+    }
+
+    private async Task<Dictionary<string, string[]>> ListingErrorsAsync(string query)
+    {
+        using var response = await _api.GetAsync($"/api/books?{query}", Cancellation);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("different query", (await response.ProblemAsync(Cancellation)).GetProperty("errors").GetProperty("cursor")[0].GetString());
+        return (await response.ProblemAsync(Cancellation)).GetProperty("errors").Deserialize<Dictionary<string, string[]>>()!;
     }
 
     [Fact]

@@ -97,6 +97,7 @@ public sealed class BookInputTests
     [InlineData("pt-br", "pt-BR")]
     [InlineData("ZH-hant-tw", "zh-Hant-TW")]
     [InlineData("es-419", "es-419")]
+    [InlineData("CA-es-VALENCIA", "ca-ES-valencia")] // a variant stays lower case
     public void Language_tags_are_normalised(string tag, string expected) =>
         Assert.Equal(expected, BookInput.Validate(Valid() with { Language = tag }, Year, out _)!.Language);
 
@@ -159,6 +160,7 @@ public sealed class BookInputTests
     [InlineData("""{ "pageCount": 1.5 }""", "pageCount", "whole number")]
     [InlineData("""{ "authors": "one" }""", "authors", "array of strings")]
     [InlineData("""{ "authors": [1] }""", "authors", "array of strings")]
+    [InlineData("""{ "authors": ["Ann", 1] }""", "authors", "array of strings")]
     [InlineData("""{ "isbn": "123" }""", "isbn", "10 or 13 digits")]
     [InlineData("""{ "title": { "$gt": "" } }""", "title", "must be a string")]
     [InlineData("""{}""", "$", "changes nothing")]
@@ -167,5 +169,30 @@ public sealed class BookInputTests
     {
         Assert.Null(Patch(json, out var errors));
         Assert.Contains(reason, Assert.Contains(field, errors)[0]);
+    }
+
+    [Fact]
+    public void Patch_sets_a_year_clears_tags_with_null_and_sets_a_summary()
+    {
+        var changes = Patch("""{ "publishedYear": 1999, "tags": null, "summary": " Two\nlines " }""", out var errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(1999, changes!.Single(c => c.Field == "publishedYear").Value);
+        Assert.Empty((IEnumerable<string>)changes!.Single(c => c.Field == "tags").Value!);
+        Assert.Equal("Two\nlines", changes!.Single(c => c.Field == "summary").Value);
+    }
+
+    [Theory]
+    [InlineData('\u202A', "U+202A")] // first of the embedding and override controls
+    [InlineData('\u202E', "U+202E")]
+    [InlineData('\u2066', "U+2066")] // first of the isolates
+    [InlineData('\u2069', "U+2069")]
+    public void Bidirectional_controls_are_named_by_code_point(char control, string named) =>
+        Assert.Equal($"contains an invisible or reserved character ({named})", BookInput.FindUnacceptableCharacter($"a{control}b", allowLineBreaks: false));
+
+    [Fact]
+    public void A_year_out_of_range_names_the_range_and_the_value()
+    {
+        Assert.Equal([$"'publishedYear' is between {BookInput.MinYear} and {Year + 1} ({Year + 2} given)."], ErrorsOf(Valid() with { PublishedYear = Year + 2 })["publishedYear"]);
     }
 }
