@@ -50,4 +50,47 @@ public sealed class ProblemDetailsTests(MongodStandInFixture mongod)
             Assert.Contains(says, detail);
         }
     }
+
+    [Fact]
+    public async Task Each_refusal_of_the_books_api_has_its_title_and_a_detail_naming_what_was_wrong()
+    {
+        await using var api = BooksApiHost.Create(mongod.NewDatabase());
+        using var writer = api.CreateWriterClient();
+        var book = await writer.CreateAsync(TestBooks.Body(), Cancellation);
+        var other = await writer.CreateAsync(TestBooks.Body(), Cancellation);
+        var otherIsbn = other.GetProperty("isbn").GetString()!;
+        var unknownIsbn = TestBooks.NewIsbn();
+        var missing = "0123456789abcdef01234567";
+        HttpRequestMessage Patch(string id, string json, string mediaType = BooksApi.MergePatchMediaType) =>
+            new(HttpMethod.Patch, $"/api/books/{id}") { Content = TestBooks.Json(json, mediaType) };
+
+        var cases = new (Func<HttpRequestMessage> Request, HttpStatusCode Status, string Title, string Says)[]
+        {
+            (() => new(HttpMethod.Get, $"/api/books/by-isbn/{unknownIsbn}"), HttpStatusCode.NotFound, "Book not found", $"No book has the ISBN {unknownIsbn}."),
+            (() => new(HttpMethod.Put, $"/api/books/{missing}") { Content = JsonContent.Create(TestBooks.Body()) }, HttpStatusCode.NotFound, "Book not found", $"No book has the id '{missing}'."),
+            // No Content-Type at all passes routing (which refuses the wrong one itself); the handler refuses it.
+            (() => new(HttpMethod.Patch, $"/api/books/{book.Id()}"), HttpStatusCode.UnsupportedMediaType, "Unsupported media type",
+                $"PATCH takes a JSON merge patch: send Content-Type: {BooksApi.MergePatchMediaType}."),
+            (() => Patch(book.Id(), """{ "title": """), HttpStatusCode.BadRequest, "Malformed request body", "not valid JSON"),
+            (() => Patch(book.Id(), $$"""{ "title": "Renamed", "isbn": "{{otherIsbn}}" }"""), HttpStatusCode.Conflict, "Duplicate ISBN", $"Another book already has the ISBN {otherIsbn}."),
+            (() =>
+            {
+                var stale = Patch(book.Id(), """{ "title": "x" }""");
+                stale.Headers.IfMatch.Add(new EntityTagHeaderValue("\"7\""));
+                return stale;
+            }, HttpStatusCode.PreconditionFailed, "The book has changed", "If-Match does not name the current version"),
+            // A query value the endpoint cannot bind is answered by the framework; the detail still names it.
+            (() => new(HttpMethod.Get, "/api/books?limit=abc"), HttpStatusCode.BadRequest, "Bad Request", "\"abc\""),
+        };
+
+        foreach (var (build, status, title, says) in cases)
+        {
+            using var request = build();
+            using var response = await writer.SendAsync(request, Cancellation);
+            Assert.Equal(status, response.StatusCode);
+            var problem = await response.ProblemAsync(Cancellation);
+            Assert.Equal(title, problem.GetProperty("title").GetString());
+            Assert.Contains(says, problem.GetProperty("detail").GetString());
+        }
+    }
 }

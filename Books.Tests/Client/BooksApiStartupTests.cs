@@ -23,6 +23,15 @@ public sealed class BooksApiStartupTests
 
         Assert.Contains("ConnectionStrings:booksdb", error.Message);
     }
+
+    [Fact]
+    public void A_connection_string_without_a_database_says_where_the_database_goes()
+    {
+        var error = StartWith("mongodb://localhost:27017");
+
+        Assert.Contains("e.g. mongodb://host:27017/booksdb", error.Message);
+        Assert.Contains("reference the database resource (AddDatabase), not the server.", error.Message);
+    }
 }
 
 /// <summary>Books.Api refuses to start when it could not validate a single bearer token, naming the setting to fix.</summary>
@@ -30,7 +39,18 @@ public sealed class BooksApiTokenSettingsTests
 {
     private static Exception StartWith(IReadOnlyDictionary<string, string> settings)
     {
-        using var factory = new WebApplicationFactory<Books.Api.Books.Book>().WithWebHostBuilder(web =>
+        using var factory = Factory(settings);
+        return Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+    }
+
+    private static void Starts(IReadOnlyDictionary<string, string> settings)
+    {
+        using var factory = Factory(settings);
+        factory.CreateClient().Dispose();
+    }
+
+    private static WebApplicationFactory<Books.Api.Books.Book> Factory(IReadOnlyDictionary<string, string> settings) =>
+        new WebApplicationFactory<Books.Api.Books.Book>().WithWebHostBuilder(web =>
         {
             web.UseSetting("ConnectionStrings:booksdb", "mongodb://127.0.0.1:1/booksdb");
             web.UseSetting("Books:Auth:SigningKey", "");
@@ -39,8 +59,6 @@ public sealed class BooksApiTokenSettingsTests
                 web.UseSetting(key, value);
             }
         });
-        return Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-    }
 
     [Fact]
     public void Neither_an_authority_nor_a_signing_key_stops_startup_naming_both()
@@ -66,4 +84,39 @@ public sealed class BooksApiTokenSettingsTests
 
         Assert.Contains("Authentication:Schemes:Bearer:ValidAudiences", error.Message);
     }
+
+    [Fact]
+    public void A_signing_key_of_exactly_32_characters_or_an_authority_with_an_audience_and_no_key_starts()
+    {
+        Starts(new Dictionary<string, string> { ["Books:Auth:SigningKey"] = new('k', 32) });
+        Starts(new Dictionary<string, string>
+        {
+            ["Authentication:Schemes:Bearer:Authority"] = "https://login.example.test/",
+            ["Authentication:Schemes:Bearer:ValidAudiences:0"] = "api://books",
+        });
+    }
+
+    [Theory]
+    [InlineData("0", "10")]
+    [InlineData("100", "0")]
+    public void A_rate_limit_below_one_write_or_one_second_stops_startup(string writes, string seconds)
+    {
+        var error = StartWith(new Dictionary<string, string>
+        {
+            ["Books:Auth:SigningKey"] = new('k', 32),
+            ["Books:RateLimit:WritesPerWindow"] = writes,
+            ["Books:RateLimit:WindowSeconds"] = seconds,
+        });
+
+        Assert.Equal($"'Books:RateLimit:WritesPerWindow' must be at least 1 and 'Books:RateLimit:WindowSeconds' at least 1 ({writes} and {seconds} given).", error.Message);
+    }
+
+    [Fact]
+    public void A_rate_limit_of_one_write_per_second_starts() =>
+        Starts(new Dictionary<string, string>
+        {
+            ["Books:Auth:SigningKey"] = new('k', 32),
+            ["Books:RateLimit:WritesPerWindow"] = "1",
+            ["Books:RateLimit:WindowSeconds"] = "1",
+        });
 }
