@@ -1,10 +1,14 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Books.Api.Books;
 using Books.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Books.Tests.Api;
 
@@ -33,6 +37,26 @@ public sealed class AdminEndpointTests(MongodStandInFixture mongod)
         Assert.Equal(expected, response.StatusCode);
         var page = await caller.GetFromJsonAsync<JsonElement>("/api/books?limit=5", Cancellation);
         Assert.Equal(1, page.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Delete_all_in_development_deletes_every_book_and_counts_them()
+    {
+        await using var api = BooksApiHost.Create(mongod.NewDatabase());
+        using var writer = api.CreateWriterClient();
+        using var deleted = new MetricCollector<long>(api.Services.GetRequiredService<IMeterFactory>(), BooksMetrics.MeterName, "books.deleted");
+        for (var i = 0; i < 3; i++)
+        {
+            await writer.CreateAsync(TestBooks.Body(), Cancellation);
+        }
+
+        using var response = await writer.DeleteAsync("/api/admin/books", Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(3, (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("deleted").GetInt64());
+        Assert.Equal(3, deleted.GetMeasurementSnapshot().Sum(m => m.Value));
+        var page = await writer.GetFromJsonAsync<JsonElement>("/api/books?limit=5", Cancellation);
+        Assert.Equal(0, page.GetProperty("items").GetArrayLength());
     }
 
     [Fact]

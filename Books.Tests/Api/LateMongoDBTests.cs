@@ -28,6 +28,7 @@ public sealed class LateMongoDBTests(MongodStandInFixture mongod)
         var checksBefore = (await before.Content.ReadFromJsonAsync<JsonElement>(timeout.Token)).GetProperty("checks");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, before.StatusCode);
         Assert.Equal("Unhealthy", checksBefore.GetProperty(BookIndexes.HealthCheckName).GetProperty("status").GetString());
+        Assert.Equal("The books indexes are not created yet.", checksBefore.GetProperty(BookIndexes.HealthCheckName).GetProperty("description").GetString());
 
         // Let an attempt fail first, so that what is tested is the retry, not a first attempt that outwaits the gap.
         await Eventually.TrueAsync(
@@ -35,6 +36,7 @@ public sealed class LateMongoDBTests(MongodStandInFixture mongod)
             "an index attempt failed", timeout.Token);
         late.Open();
         await Eventually.StatusAsync(client, "/health", HttpStatusCode.OK, timeout.Token);
+        Assert.Contains(logs.GetSnapshot(), r => r.Message == $"Books indexes ensured ({BookIndexes.Models.Count + 1}).");
 
         // Ready means indexed: the unique ISBN index is there, so a duplicate is refused.
         var book = TestBooks.Body();

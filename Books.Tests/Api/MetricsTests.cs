@@ -33,6 +33,8 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
         (await client.PostAsJsonAsync("/api/books", body, Cancellation)).Dispose();                    // duplicate_isbn
         (await client.PostAsync("/api/books", TestBooks.Json("{\"title\":\"\"}"), Cancellation)).Dispose(); // invalid
         (await client.PatchAsync($"/api/books/{book.Id()}", TestBooks.Json("""{"pageCount":12}""", "application/merge-patch+json"), Cancellation)).Dispose(); // updated
+        (await client.PatchAsync($"/api/books/{book.Id()}", TestBooks.Json("""{"pageCount":-1}""", "application/merge-patch+json"), Cancellation)).Dispose(); // patch:invalid
+        (await client.PutAsJsonAsync("/api/books/0123456789abcdef01234567", TestBooks.Body(), Cancellation)).Dispose();   // replace:not_found
         using (var stale = new HttpRequestMessage(HttpMethod.Delete, $"/api/books/{book.Id()}"))
         {
             stale.Headers.IfMatch.Add(new EntityTagHeaderValue("\"1\""));
@@ -49,7 +51,7 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
         var byReason = failures.GetMeasurementSnapshot()
             .Select(m => $"{m.Tags["operation"]}:{m.Tags["reason"]}")
             .Order();
-        Assert.Equal(["create:duplicate_isbn", "create:invalid", "delete:not_found", "delete:precondition_failed"], byReason);
+        Assert.Equal(["create:duplicate_isbn", "create:invalid", "delete:not_found", "delete:precondition_failed", "patch:invalid", "replace:not_found"], byReason);
     }
 
     [Fact]

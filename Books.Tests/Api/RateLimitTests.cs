@@ -48,8 +48,9 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
         {
             Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
             Assert.Equal(TimeSpan.FromSeconds(45), limited.Headers.RetryAfter?.Delta); // 44.5 s left, rounded up
-            Assert.Equal($"At most {Permits} writes per 60 s per caller; retry after the Retry-After delay.",
-                (await limited.ProblemAsync(Cancellation)).GetProperty("detail").GetString());
+            var problem = await limited.ProblemAsync(Cancellation);
+            Assert.Equal("Too many writes", problem.GetProperty("title").GetString());
+            Assert.Equal($"At most {Permits} writes per 60 s per caller; retry after the Retry-After delay.", problem.GetProperty("detail").GetString());
         }
 
         using (var unaffected = await WriteAsync(other))
