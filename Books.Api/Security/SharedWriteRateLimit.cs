@@ -55,7 +55,7 @@ public sealed class SharedWriteRateLimit(IMongoCollection<WriteWindow> windows, 
             detail: $"At most {permits} writes per {window.TotalSeconds:0} s per caller; retry after the Retry-After delay.");
     }
 
-    /// <summary>Who is writing: the token's subject (or name), else the client address; hashed, so the store holds no identities.</summary>
+    /// <summary>Who is writing: the token's subject, else the client address; hashed, so the store holds no identities.</summary>
     internal static string CallerKey(HttpContext http)
     {
         var caller = BooksSecurity.CallerOf(http.User) is { } subject

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Net.Http.Json;
 using Books.Api.Security;
 using Books.Tests.Infrastructure;
@@ -80,5 +81,56 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
         Assert.Matches("^[0-9a-f]{32}:[0-9]+$", first.Id);
         Assert.Equal((s_windowStart + s_window).UtcDateTime, first.ExpiresAt.ToUniversalTime());
         Assert.Contains(windows, w => w.Id == $"{first.Id.Split(':')[0]}:{(s_windowStart + s_window).ToUnixTimeSeconds()}" && w.Count == 1);
+    }
+
+    [Fact]
+    public async Task Callers_without_a_subject_are_counted_by_their_address()
+    {
+        await using var api = BooksApiHost.Create(
+            mongod.NewDatabase(),
+            services => services.AddSingleton<TimeProvider>(new ManualClock(s_windowStart)),
+            new Dictionary<string, string> { [BooksSecurity.WritesPerWindowKey] = "1" });
+        api.UseKestrel(0); // real connections, so the API sees each client's address
+        api.StartServer();
+        var port = api.CreateClient().BaseAddress!.Port;
+        var token = TestTokens.Custom(BooksApiHost.SigningKey, claims: [new System.Security.Claims.Claim("scope", BooksSecurity.WriteScope)]);
+        using var first = ClientFrom(IPAddress.Parse("127.0.0.1"), port, token);
+        using var second = ClientFrom(IPAddress.Parse("127.0.0.2"), port, token); // the same token from another address
+
+        Assert.Equal(HttpStatusCode.BadRequest, await StatusOfWriteAsync(first));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusOfWriteAsync(first));
+        Assert.Equal(HttpStatusCode.BadRequest, await StatusOfWriteAsync(second));
+    }
+
+    private static async Task<HttpStatusCode> StatusOfWriteAsync(HttpClient client)
+    {
+        using var response = await client.PostAsync("/api/books", TestBooks.Json("""{ "title": "" }"""), Cancellation);
+        return response.StatusCode;
+    }
+
+    /// <summary>A client whose connections come from <paramref name="local"/> (any 127.x address is loopback).</summary>
+    private static HttpClient ClientFrom(IPAddress local, int port, string token)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new IPEndPoint(local, 0));
+                    await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        var client = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        return client;
     }
 }
