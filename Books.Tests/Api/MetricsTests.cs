@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -9,6 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 
 namespace Books.Tests.Api;
 
@@ -83,6 +86,34 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
                 ("books.write_failures", "{failure}", "Writes refused or failed, by operation and reason."),
             ],
             published.Order());
+    }
+
+    [Fact]
+    public async Task The_books_meter_reaches_the_opentelemetry_pipeline()
+    {
+        var exported = new ConcurrentQueue<string>();
+        await using var api = BooksApiHost.Create(mongod.NewDatabase(), services =>
+            services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddReader(new BaseExportingMetricReader(new MetricNames(exported)))));
+        using var client = api.CreateWriterClient();
+
+        await client.CreateAsync(TestBooks.Body(), Cancellation);
+        Assert.True(api.Services.GetRequiredService<MeterProvider>().ForceFlush(10_000), "the metric reader did not flush");
+
+        // What the dashboard's metrics page (and any OTLP backend) receives from books-api.
+        Assert.Contains("books.created", exported);
+    }
+
+    private sealed class MetricNames(ConcurrentQueue<string> names) : BaseExporter<Metric>
+    {
+        public override ExportResult Export(in Batch<Metric> batch)
+        {
+            foreach (var metric in batch)
+            {
+                names.Enqueue(metric.Name);
+            }
+
+            return ExportResult.Success;
+        }
     }
 
     [Fact]
