@@ -1,6 +1,7 @@
 using Books.Api.Http;
 using OpenTelemetry.Metrics;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MongoDB.Driver;
 
 namespace Books.Api.Books;
@@ -26,7 +27,7 @@ public static class BooksServiceCollectionExtensions
                 "database resource (AddDatabase), not the server.");
         }
 
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System); // a clock the host registered first stays
         builder.Services.AddSingleton(services =>
             services.GetRequiredService<IMongoDatabase>().GetCollection<Book>(CollectionName));
 

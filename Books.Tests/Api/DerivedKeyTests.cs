@@ -58,6 +58,21 @@ public sealed class DerivedKeyTests(MongodStandInFixture mongod)
     }
 
     [Fact]
+    public async Task After_patching_the_year_sorting_by_year_puts_the_book_at_its_new_year()
+    {
+        await using var api = BooksApiHost.Create(mongod.NewDatabase());
+        using var client = api.CreateWriterClient();
+        var tag = TestBooks.NewTag();
+        var moving = await client.CreateAsync(TestBooks.Body(tag: tag, year: 1900), Cancellation);
+        var staying = await client.CreateAsync(TestBooks.Body(tag: tag, year: 1950), Cancellation);
+
+        await PatchAsync(client, moving.Id(), """{ "publishedYear": 2000 }""");
+
+        Assert.Equal([staying.Id(), moving.Id()], await IdsAsync(client, $"?tag={tag}&sort=publishedYear"));
+        Assert.Equal([moving.Id()], await IdsAsync(client, $"?tag={tag}&yearFrom=1999"));
+    }
+
+    [Fact]
     public async Task Patching_the_isbn_to_another_books_is_409_and_changes_nothing()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
