@@ -82,7 +82,11 @@ public sealed class BooksApiTokenSettingsTests
     {
         var error = StartWith(new Dictionary<string, string> { ["Authentication:Schemes:Bearer:Authority"] = "https://login.example.test/" });
 
-        Assert.Contains("Authentication:Schemes:Bearer:ValidAudiences", error.Message);
+        Assert.Equal(
+            "'Authentication:Schemes:Bearer:Authority' is set, but not 'Authentication:Schemes:Bearer:ValidAudiences': name the audience your " +
+            "identity provider issues books-api's tokens for (for example Authentication:Schemes:Bearer:ValidAudiences:0=api://books), " +
+            "or no token will be accepted.",
+            error.Message);
     }
 
     [Fact]

@@ -166,10 +166,10 @@ public sealed class BooksAppCollection : ICollectionFixture<BooksAppFixture>
 }
 
 /// <summary>
-/// Classes that start an AppHost of their own (a class fixture) or load the machine (the soak): xUnit runs
-/// them one class at a time, after every parallel collection has finished, and never beside each other or
-/// beside <see cref="BooksAppCollection"/>, so on two cores no start-up or timing margin competes with
-/// another AppHost.
+/// Classes that start an AppHost of their own (a class fixture): xUnit runs them one class at a time, after
+/// every parallel collection has finished (the soak among those), and never beside each other or beside
+/// <see cref="BooksAppCollection"/>, so on two cores no start-up or timing margin competes with another
+/// AppHost or with the soak.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ExclusiveCollection

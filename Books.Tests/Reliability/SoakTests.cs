@@ -13,7 +13,8 @@ namespace Books.Tests.Reliability;
 /// fixed concurrency. It asserts correctness (no 5xx, every acknowledged write readable afterwards) and
 /// reports throughput and latency; it sets no speed goal. BOOKS_SOAK_SECONDS (default 10) sets the length.
 /// </summary>
-[Collection(ExclusiveCollection.Name)]
+// A collection of its own (with its own stand-in): it runs beside the in-process tests, never beside an
+// AppHost, since those run alone after every parallel collection.
 public sealed class SoakTests(MongodStandInFixture mongod) : IClassFixture<MongodStandInFixture>
 {
     private const int Concurrency = 32;
