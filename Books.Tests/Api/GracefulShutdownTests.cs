@@ -44,8 +44,7 @@ public sealed class GracefulShutdownTests(MongodStandInFixture mongod)
     {
         var gate = new Gate();
         var api = BooksApiHost.Create(mongod.NewDatabase(), services => services.AddSingleton<IStartupFilter>(gate));
-        api.UseKestrel(0);
-        api.StartServer();
+        api.StartOnKestrel();
         using var client = api.CreateWriterClient();
         var book = await client.CreateAsync(TestBooks.Body(), Cancellation);
         var mongoClient = api.Services.GetRequiredService<IMongoClient>();

@@ -19,8 +19,7 @@ public sealed class ProblemDetailsTests(MongodStandInFixture mongod)
     public async Task Framework_statuses_get_a_detail_that_names_the_fix_and_our_own_details_are_kept()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
-        api.UseKestrel(0);
-        api.StartServer();
+        api.StartOnKestrel();
         using var anonymous = api.CreateClient();
         using var reader = api.CreateClient();
         reader.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Reader(BooksApiHost.SigningKey));

@@ -90,8 +90,7 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
             mongod.NewDatabase(),
             services => services.AddSingleton<TimeProvider>(new ManualClock(s_windowStart)),
             new Dictionary<string, string> { [BooksSecurity.WritesPerWindowKey] = "1" });
-        api.UseKestrel(0); // real connections, so the API sees each client's address
-        api.StartServer();
+        api.StartOnKestrel(); // real connections, so the API sees each client's address
         var port = api.CreateClient().BaseAddress!.Port;
         var token = TestTokens.Custom(BooksApiHost.SigningKey, claims: [new System.Security.Claims.Claim("scope", BooksSecurity.WriteScope)]);
         using var first = ClientFrom(IPAddress.Parse("127.0.0.1"), port, token);

@@ -43,8 +43,7 @@ public sealed class ThirdPartyContractTests(MongodStandInFixture mongod)
     public async Task Portman_contract_tests_from_the_document_pass_against_books_api()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
-        api.UseKestrel(0);
-        api.StartServer();
+        api.StartOnKestrel();
         var baseUrl = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var work = Directory.CreateTempSubdirectory("books-contract-");
         try

@@ -38,8 +38,7 @@ public sealed class HostileInputTests(MongodStandInFixture mongod)
 
         // Rate limiting is tested elsewhere; here every request must reach validation.
         await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string> { ["Books:RateLimit:WritesPerWindow"] = "100000" });
-        api.UseKestrel(0); // real HTTP: Kestrel, not the in-memory test server, judges raw paths and bodies
-        api.StartServer();
+        api.StartOnKestrel(); // real HTTP: Kestrel, not the in-memory test server, judges raw paths and bodies
         using var writer = api.CreateWriterClient();
         var stored = new List<JsonElement>();
         for (var i = 0; i < 3; i++)

@@ -1,3 +1,4 @@
+using System.Net;
 using Books.Api.Books;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -31,6 +32,16 @@ public static class BooksApiHost
                 web.ConfigureServices(services);
             }
         });
+
+    /// <summary>
+    /// Serves over real HTTP: Kestrel on a loopback port the OS picks when it binds. (UseKestrel(0) would leave
+    /// Kestrel on its default, port 5000, which two hosts at once, or anything else on the machine, collide on.)
+    /// </summary>
+    public static void StartOnKestrel(this WebApplicationFactory<Book> api)
+    {
+        api.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        api.StartServer();
+    }
 
     /// <summary>A client that carries a write token for a caller of its own.</summary>
     public static HttpClient CreateWriterClient(this WebApplicationFactory<Book> api)

@@ -8,8 +8,7 @@ public sealed class InProcessBooksApi : IAsyncDisposable
     public InProcessBooksApi(MongodStandInFixture mongod)
     {
         _host = BooksApiHost.Create(mongod.NewDatabase());
-        _host.UseKestrel(0); // real HTTP, as through the AppHost: Kestrel enforces the body limit
-        _host.StartServer();
+        _host.StartOnKestrel(); // real HTTP, as through the AppHost: Kestrel enforces the body limit
     }
 
     public HttpClient CreateWriterClient() => _host.CreateWriterClient();

@@ -25,8 +25,7 @@ public sealed class SoakTests(MongodStandInFixture mongod) : IClassFixture<Mongo
     {
         var seconds = int.TryParse(Environment.GetEnvironmentVariable("BOOKS_SOAK_SECONDS"), CultureInfo.InvariantCulture, out var s) ? s : 10;
         await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string> { ["Books:RateLimit:WritesPerWindow"] = "1000000" });
-        api.UseKestrel(0);
-        api.StartServer();
+        api.StartOnKestrel();
         using var seeder = api.CreateWriterClient();
         var known = new List<string>();
         for (var i = 0; i < 20; i++)
