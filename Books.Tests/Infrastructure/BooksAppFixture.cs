@@ -167,9 +167,9 @@ public sealed class BooksAppCollection : ICollectionFixture<BooksAppFixture>
 
 /// <summary>
 /// Classes that start an AppHost of their own (a class fixture): xUnit runs them one class at a time, after
-/// every parallel collection has finished (the soak among those), and never beside each other or beside
-/// <see cref="BooksAppCollection"/>, so on two cores no start-up or timing margin competes with another
-/// AppHost or with the soak.
+/// every parallel collection has finished (the in-process one, with the soak, among those), and never beside
+/// each other or beside <see cref="BooksAppCollection"/>, so on two cores no start-up or timing margin
+/// competes with another AppHost or with the soak.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ExclusiveCollection

@@ -13,9 +13,10 @@ namespace Books.Tests.Reliability;
 /// fixed concurrency. It asserts correctness (no 5xx, every acknowledged write readable afterwards) and
 /// reports throughput and latency; it sets no speed goal. BOOKS_SOAK_SECONDS (default 10) sets the length.
 /// </summary>
-// A collection of its own (with its own stand-in): it runs beside the in-process tests, never beside an
-// AppHost, since those run alone after every parallel collection.
-public sealed class SoakTests(MongodStandInFixture mongod) : IClassFixture<MongodStandInFixture>
+// In the in-process collection, one test at a time: never beside another in-process test (the tracing tests
+// listen to every activity in the process) nor beside an AppHost, since those run alone after it.
+[Collection(MongodStandInCollection.Name)]
+public sealed class SoakTests(MongodStandInFixture mongod)
 {
     private const int Concurrency = 32;
     private const int WritePercent = 10;
