@@ -91,7 +91,11 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
             services => services.AddSingleton<TimeProvider>(new ManualClock(s_windowStart)),
             new Dictionary<string, string> { [BooksSecurity.WritesPerWindowKey] = "1" });
         api.StartOnKestrel(); // real connections, so the API sees each client's address
-        var port = api.CreateClient().BaseAddress!.Port;
+        int port;
+        using (var probe = api.CreateClient())
+        {
+            port = probe.BaseAddress!.Port;
+        }
         var token = TestTokens.Custom(BooksApiHost.SigningKey, claims: [new System.Security.Claims.Claim("scope", BooksSecurity.WriteScope)]);
         using var first = ClientFrom(IPAddress.Parse("127.0.0.1"), port, token);
         using var second = ClientFrom(IPAddress.Parse("127.0.0.2"), port, token); // the same token from another address
