@@ -53,6 +53,7 @@ public class BooksAppFixture : IAsyncLifetime
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Books_AppHost>(AppHostArguments(), timeout.Token);
+        WithoutTelemetryExport(builder);
         await ConfigureAsync(builder, timeout.Token);
 
         // Resource logs stay out of the console (the test platform replays all console output after any
@@ -64,6 +65,20 @@ public class BooksAppFixture : IAsyncLifetime
         await _app.StartAsync(timeout.Token);
         await WaitUntilHealthyAsync(_app, "books-api", timeout.Token);
         SigningKey = await ParameterValueAsync("books-api-signing-key", timeout.Token);
+    }
+
+    /// <summary>
+    /// The testing builder runs no dashboard, yet still points each project's OTLP exporter at the dashboard's
+    /// port. Stopping books-api would then flush telemetry into a closed port (about 15 s: three providers,
+    /// 5 s each), longer than the orchestrator waits after SIGTERM (6 s) before it kills the process, and each
+    /// AppHost's stop would take 13 s. With no collector to export to, the projects export nothing.
+    /// </summary>
+    private static void WithoutTelemetryExport(IDistributedApplicationTestingBuilder builder)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        }
     }
 
     /// <summary>
