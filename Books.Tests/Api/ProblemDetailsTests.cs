@@ -92,4 +92,23 @@ public sealed class ProblemDetailsTests(MongodStandInFixture mongod)
             Assert.Contains(says, problem.GetProperty("detail").GetString());
         }
     }
+
+    [Fact]
+    public async Task In_production_too_a_query_or_body_the_framework_cannot_bind_gets_a_problem_naming_what_was_wrong()
+    {
+        // Outside Development the framework answers a binding failure with an empty 400 of its own, unless the
+        // API asks it to throw (ThrowOnBadRequest), so that the exception handler can say what was wrong.
+        await using var api = BooksApiHost.Create(mongod.NewDatabase(), environment: "Production");
+        using var writer = api.CreateWriterClient();
+
+        using var query = await writer.GetAsync("/api/books?limit=abc", Cancellation);
+        using var body = await writer.PostAsync("/api/books", TestBooks.Json("""{ "title": """), Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, query.StatusCode);
+        Assert.Contains("\"abc\"", (await query.ProblemAsync(Cancellation)).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, body.StatusCode);
+        var problem = await body.ProblemAsync(Cancellation);
+        Assert.Equal("Malformed request body", problem.GetProperty("title").GetString());
+        Assert.StartsWith("The body is not valid JSON", problem.GetProperty("detail").GetString());
+    }
 }

@@ -195,4 +195,25 @@ public sealed class BookInputTests
     {
         Assert.Equal([$"'publishedYear' is between {BookInput.MinYear} and {Year + 1} ({Year + 2} given)."], ErrorsOf(Valid() with { PublishedYear = Year + 2 })["publishedYear"]);
     }
+
+    [Fact]
+    public void A_page_count_out_of_range_names_the_range_and_the_value() =>
+        Assert.Equal([$"'pageCount' is between 1 and {BookInput.MaxPageCount} (0 given)."], ErrorsOf(Valid() with { PageCount = 0 })["pageCount"]);
+
+    [Fact]
+    public void A_malformed_language_tag_is_named_with_examples() =>
+        Assert.Equal(["'english' is not a BCP 47 language tag (for example en, en-GB, pt-BR, zh-Hant-TW)."], ErrorsOf(Valid() with { Language = "english" })["language"]);
+
+    [Fact]
+    public void A_line_break_in_a_language_tag_is_refused_as_a_control_character() =>
+        Assert.Contains("control characters", Assert.Single(ErrorsOf(Valid() with { Language = "en\nGB" })["language"]));
+
+    [Fact]
+    public void Patch_removes_the_page_count_with_null()
+    {
+        var changes = Patch("""{ "pageCount": null }""", out var errors);
+
+        Assert.Empty(errors);
+        Assert.Equal([new BookFieldChange("pageCount", null)], changes);
+    }
 }
