@@ -236,6 +236,15 @@ public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InPr
         await ListAsync($"q={new string('q', BookListing.MaxFilterLength)}&yearFrom=2000&yearTo=2000&limit={BookListing.MaxPageSize}");
     }
 
+    [Fact]
+    public async Task A_filter_with_a_line_break_is_refused_like_any_control_character()
+    {
+        foreach (var name in new[] { "author", "tag", "q" })
+        {
+            Assert.Equal([$"'{name}' contains control characters."], (await ListingErrorsAsync($"{name}=a%0Ab"))[name]);
+        }
+    }
+
     private async Task<Dictionary<string, string[]>> ListingErrorsAsync(string query)
     {
         using var response = await _api.GetAsync($"/api/books?{query}", Cancellation);
