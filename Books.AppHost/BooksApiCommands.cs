@@ -15,15 +15,11 @@ internal static class BooksApiCommands
     /// AppHost runs in Development (the API maps that endpoint only there too).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithBooksAdminCommands(
-        this IResourceBuilder<ProjectResource> api, IResourceBuilder<ParameterResource> signingKey, bool isDevelopment)
+        this IResourceBuilder<ProjectResource> api, Func<CancellationToken, Task<string>> issueToken, bool isDevelopment)
     {
-        // Commands are writes, so they carry a short-lived development token.
-        async Task Authorize(HttpCommandRequestContext context)
-        {
-            var key = await signingKey.Resource.GetValueAsync(context.CancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException("The books-api signing key has no value.");
-            context.Request.Headers.Authorization = new("Bearer", DevTokens.Create(key, "aspire-dashboard", TimeSpan.FromMinutes(5), DevTokens.WriteScope));
-        }
+        // Commands are writes, so they carry a token from the identity provider, as any other caller does.
+        async Task Authorize(HttpCommandRequestContext context) =>
+            context.Request.Headers.Authorization = new("Bearer", await issueToken(context.CancellationToken).ConfigureAwait(false));
 
         api.WithHttpCommand("/api/admin/books/seed", "Seed sample books", commandName: SeedCommandName, commandOptions: new HttpCommandOptions
         {
@@ -43,7 +39,7 @@ internal static class BooksApiCommands
                 Description = "Deletes every book in booksdb (Development only).",
                 ConfirmationMessage = "Delete every book in booksdb? This cannot be undone.",
                 IconName = "Delete",
-            PrepareRequest = Authorize,
+                PrepareRequest = Authorize,
                 GetCommandResult = context => ReportAsync(context, body => $"Deleted {body.GetProperty("deleted").GetInt64()} books."),
             });
         }
@@ -52,14 +48,18 @@ internal static class BooksApiCommands
         {
             api.WithCommand(IssueTokenCommandName, "Issue a development token", async context =>
             {
-                var key = await signingKey.Resource.GetValueAsync(context.CancellationToken).ConfigureAwait(false);
-                return key is null
-                    ? CommandResults.Failure("The books-api signing key has no value.")
-                    : CommandResults.Success("A bearer token for writes, valid for 8 hours.",
-                        DevTokens.Create(key, "developer", TimeSpan.FromHours(8), DevTokens.WriteScope), CommandResultFormat.Text);
+                try
+                {
+                    return CommandResults.Success("A bearer token for writes from books-identity, valid for 1 hour.",
+                        await issueToken(context.CancellationToken).ConfigureAwait(false), CommandResultFormat.Text);
+                }
+                catch (Exception error) when (error is HttpRequestException or InvalidOperationException or TaskCanceledException)
+                {
+                    return CommandResults.Failure($"books-identity gave no token: {error.Message}");
+                }
             }, new CommandOptions
             {
-                Description = "Creates a bearer token with the books.write scope, for curl or the .http file (Development only).",
+                Description = "Asks books-identity for a bearer token with the books.write and books.admin scopes, for curl or the .http file (Development only).",
                 IconName = "Key",
             });
         }

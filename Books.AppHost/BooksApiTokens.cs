@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 namespace Aspire.Hosting;
@@ -5,14 +6,23 @@ namespace Aspire.Hosting;
 /// <summary>How books-api learns which bearer tokens to accept, in each execution mode.</summary>
 internal static class BooksApiTokens
 {
-    public const string SigningKeyParameter = "books-api-signing-key";
     public const string AuthorityParameter = "books-api-authority";
     public const string AudienceParameter = "books-api-audience";
+    public const string IdentityResourceName = "books-identity";
+    public const string DashboardClientId = "books-dashboard";
+    public const string DashboardClientSecretParameter = "books-dashboard-client-secret";
+    public const string DashboardScopes = "books.write books.admin";
+    public const string KeyDirectoryKey = "BooksIdentity:KeyDirectory";
+    public const string Audience = "books-api";
+
+    private const string AuthorityVariable = "Authentication__Schemes__Bearer__Authority";
+    private const string AudienceVariable = "Authentication__Schemes__Bearer__ValidAudiences__0";
 
     /// <summary>
-    /// Run mode: a generated signing key (a persisted secret) that the dashboard commands also sign their
-    /// development tokens with. Publish mode: the deployer's identity provider and audience, as parameters;
-    /// no development key leaves the machine, so a deployment accepts only tokens its provider issues.
+    /// books-api validates tokens only through an OpenID Connect provider. Publish mode: the deployer's provider
+    /// and audience, as parameters. Run mode: <c>books-identity</c>, a provider of our own that runs beside it
+    /// (its signing keys in a folder, its dashboard client's secret a generated parameter), whose address
+    /// books-api gets as its authority, and from which the dashboard commands take their tokens.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithBearerTokenValidation(this IResourceBuilder<ProjectResource> api)
     {
@@ -20,14 +30,37 @@ internal static class BooksApiTokens
         if (builder.ExecutionContext.IsPublishMode)
         {
             return api
-                .WithEnvironment("Authentication__Schemes__Bearer__Authority", builder.AddParameter(AuthorityParameter))
-                .WithEnvironment("Authentication__Schemes__Bearer__ValidAudiences__0", builder.AddParameter(AudienceParameter));
+                .WithEnvironment(AuthorityVariable, builder.AddParameter(AuthorityParameter))
+                .WithEnvironment(AudienceVariable, builder.AddParameter(AudienceParameter));
         }
 
-        var signingKey = builder.AddParameter(SigningKeyParameter,
-            new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
+        var dashboardSecret = builder.AddParameter(DashboardClientSecretParameter,
+            new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+        var identity = builder.AddProject<Projects.Books_Identity>(IdentityResourceName)
+            .WithEnvironment("Identity__KeyDirectory", builder.Configuration[KeyDirectoryKey] is { Length: > 0 } keys ? keys : DefaultKeyDirectory())
+            .WithEnvironment($"Identity__Clients__{DashboardClientId}__Secret", dashboardSecret)
+            .WithEnvironment($"Identity__Clients__{DashboardClientId}__Scopes", DashboardScopes)
+            .WithHttpHealthCheck("/health")
+            .WithoutDeveloperCertificate();
+
+        // books-api does not wait for the provider: reads never need it, and a write that comes before it answers gets a 503.
+        var provider = identity.GetEndpoint("http");
         return api
-            .WithEnvironment("Books__Auth__SigningKey", signingKey)
-            .WithBooksAdminCommands(signingKey, builder.Environment.IsDevelopment());
+            .WithReference(identity)
+            .WithEnvironment(AuthorityVariable, provider)
+            .WithEnvironment(AudienceVariable, Audience)
+            .WithBooksAdminCommands(cancellationToken => DashboardTokenAsync(provider, dashboardSecret, cancellationToken), builder.Environment.IsDevelopment());
     }
+
+    private static async Task<string> DashboardTokenAsync(
+        EndpointReference provider, IResourceBuilder<ParameterResource> secret, CancellationToken cancellationToken)
+    {
+        var value = await secret.Resource.GetValueAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"The parameter '{DashboardClientSecretParameter}' has no value.");
+        return await ProviderTokens.RequestAsync(new Uri(provider.Url), DashboardClientId, value, DashboardScopes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Keys kept per user, so tokens survive an AppHost restart (the provider's port is fixed in its launch profile).</summary>
+    private static string DefaultKeyDirectory() =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "books-identity", "keys");
 }

@@ -47,7 +47,7 @@ public static class BooksServiceCollectionExtensions
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, BooksJsonContext.Default);
         });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
-        builder.Services.AddExceptionHandler<MongoUnavailableExceptionHandler>();
+        builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
 
         return builder;
     }

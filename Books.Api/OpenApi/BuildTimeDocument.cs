@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Security.Cryptography;
 using Books.Api.Security;
 
 namespace Books.Api.OpenApi;
@@ -24,7 +23,8 @@ internal static class BuildTimeDocument
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:booksdb"] = "mongodb://localhost/booksdb",
-            [BooksSecurity.SigningKeyKey] = Convert.ToHexString(RandomNumberGenerator.GetBytes(BooksSecurity.MinSigningKeyLength)),
+            [BooksSecurity.AuthorityKey] = "https://localhost/",
+            [$"{BooksSecurity.AudiencesKey}:0"] = BooksSecurity.Audience,
         });
     }
 }

@@ -1,16 +1,17 @@
+using System.Net;
 using System.Security.Claims;
-using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.IdentityModel.Tokens;
+using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 
 namespace Books.Api.Security;
 
 /// <summary>
 /// Who may write: JWT bearer tokens with the <c>books.write</c> scope; reads stay anonymous. Tokens are
-/// validated against an OpenID Connect authority (<c>Authentication:Schemes:Bearer:Authority</c>, the
-/// framework's own settings) or, for development, a symmetric key the AppHost generates
-/// (<c>Books:Auth:SigningKey</c>). Writes are rate-limited per caller, across replicas (<see cref="SharedWriteRateLimit"/>).
+/// validated in one way only, in every environment: against the OpenID Connect provider named by
+/// <c>Authentication:Schemes:Bearer:Authority</c> (its published keys) and the audiences in
+/// <c>Authentication:Schemes:Bearer:ValidAudiences</c>, the framework's own settings. Writes are
+/// rate-limited per caller, across replicas (<see cref="SharedWriteRateLimit"/>).
 /// </summary>
 public static class BooksSecurity
 {
@@ -20,34 +21,26 @@ public static class BooksSecurity
     public const string WindowSecondsKey = "Books:RateLimit:WindowSeconds";
     public const int DefaultWritesPerWindow = 100;
     public const int DefaultWindowSeconds = 10;
-    public const string SigningKeyKey = "Books:Auth:SigningKey";
-    public const string AuthorityKey = "Authentication:Schemes:Bearer:Authority";
-    public const string AudiencesKey = "Authentication:Schemes:Bearer:ValidAudiences";
-    public const string DevelopmentIssuer = "books-apphost";
+    public const string BearerSection = "Authentication:Schemes:Bearer";
+    public const string AuthorityKey = BearerSection + ":Authority";
+    public const string AudiencesKey = BearerSection + ":ValidAudiences";
+    public const string RefreshIntervalKey = BearerSection + ":RefreshInterval";
+    public const string BackchannelTimeoutKey = BearerSection + ":BackchannelTimeout";
+    public const string ClockSkewKey = "Books:Auth:ClockSkew";
     public const string Audience = "books-api";
-    public const int MinSigningKeyLength = 32;
+
+    /// <summary>How long a call to the provider (metadata, keys) may take before the write gets a 503, unless configured.</summary>
+    public static readonly TimeSpan DefaultBackchannelTimeout = TimeSpan.FromSeconds(10);
+
     private const string SuppressAutoDefaultSchemeSwitch = "Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme";
 
     public static IHostApplicationBuilder AddBooksSecurity(this IHostApplicationBuilder builder)
     {
-        var signingKey = builder.Configuration[SigningKeyKey];
-        if (string.IsNullOrEmpty(builder.Configuration[AuthorityKey]) && string.IsNullOrEmpty(signingKey))
+        var authority = ProviderAuthority(builder.Configuration);
+        var clockSkew = builder.Configuration.GetValue<TimeSpan?>(ClockSkewKey);
+        if (clockSkew < TimeSpan.Zero)
         {
-            throw new InvalidOperationException(
-                $"Books.Api cannot validate bearer tokens: set '{AuthorityKey}' to your identity provider, or (development) " +
-                $"'{SigningKeyKey}' to a key of at least {MinSigningKeyLength} characters. The AppHost sets the latter.");
-        }
-
-        if (!string.IsNullOrEmpty(builder.Configuration[AuthorityKey]) && !builder.Configuration.GetSection(AudiencesKey).GetChildren().Any())
-        {
-            throw new InvalidOperationException(
-                $"'{AuthorityKey}' is set, but not '{AudiencesKey}': name the audience your identity provider issues books-api's tokens for " +
-                $"(for example {AudiencesKey}:0=api://books), or no token will be accepted.");
-        }
-
-        if (signingKey is { Length: > 0 and < MinSigningKeyLength })
-        {
-            throw new InvalidOperationException($"'{SigningKeyKey}' must be at least {MinSigningKeyLength} characters long.");
+            throw new InvalidOperationException($"'{ClockSkewKey}' must not be negative ({clockSkew} given).");
         }
 
         // Reads are anonymous, so only writes authenticate. With one scheme registered ASP.NET Core would make
@@ -62,13 +55,19 @@ public static class BooksSecurity
         }).AddJwtBearer(options =>
         {
             options.MapInboundClaims = false;
-            if (!string.IsNullOrEmpty(signingKey))
+            // Plain HTTP to the provider only on this machine (the AppHost's provider, the tests'); checked above.
+            options.RequireHttpsMetadata = authority.Scheme == Uri.UriSchemeHttps;
+            if (builder.Configuration[BackchannelTimeoutKey] is null)
             {
-                options.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey));
-                options.TokenValidationParameters.ValidIssuer = DevelopmentIssuer;
-                options.TokenValidationParameters.ValidAudience = Audience;
+                options.BackchannelTimeout = DefaultBackchannelTimeout;
+            }
+
+            if (clockSkew is { } skew)
+            {
+                options.TokenValidationParameters.ClockSkew = skew;
             }
         });
+        builder.Services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, IdentityProviderOutages>();
 
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(WritePolicy, policy => policy
@@ -112,7 +111,47 @@ public static class BooksSecurity
     internal static string? CallerOf(ClaimsPrincipal user) =>
         user.Identity?.IsAuthenticated == true ? user.FindFirst("sub")?.Value : null;
 
-    private static bool HasScope(ClaimsPrincipal user, string scope) =>
+    /// <summary>
+    /// The provider's address: required, absolute, and HTTPS unless it is this machine (a loopback address or
+    /// <c>localhost</c>), where the AppHost and the tests run their provider over plain HTTP. Keys fetched over
+    /// plain HTTP from anywhere else could be swapped on the way.
+    /// </summary>
+    internal static Uri ProviderAuthority(IConfiguration configuration)
+    {
+        var value = configuration[AuthorityKey];
+        if (string.IsNullOrEmpty(value))
+        {
+            throw new InvalidOperationException(
+                $"Books.Api cannot validate bearer tokens: set '{AuthorityKey}' to your OpenID Connect provider (its issuer URL) " +
+                $"and '{AudiencesKey}:0' to the audience it issues books-api's tokens for. Under the AppHost both are set for you.");
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var authority) || (authority.Scheme != Uri.UriSchemeHttps && authority.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new InvalidOperationException($"'{AuthorityKey}' must be an absolute https:// URL (the provider's issuer), not '{value}'.");
+        }
+
+        if (authority.Scheme == Uri.UriSchemeHttp && !IsThisMachine(authority))
+        {
+            throw new InvalidOperationException(
+                $"'{AuthorityKey}' is {value}: plain HTTP is accepted only for a provider on this machine (localhost or a loopback address). " +
+                "Use the provider's https:// address.");
+        }
+
+        if (!configuration.GetSection(AudiencesKey).GetChildren().Any())
+        {
+            throw new InvalidOperationException(
+                $"'{AuthorityKey}' is set, but not '{AudiencesKey}': name the audience your identity provider issues books-api's tokens for " +
+                $"(for example {AudiencesKey}:0=api://books), or no token will be accepted.");
+        }
+
+        return authority;
+    }
+
+    private static bool IsThisMachine(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.DnsSafeHost, out var address) && IPAddress.IsLoopback(address));
+
+    internal static bool HasScope(ClaimsPrincipal user, string scope) =>
         user.FindAll("scope").Concat(user.FindAll("scp"))
             .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Contains(scope, StringComparer.Ordinal);
