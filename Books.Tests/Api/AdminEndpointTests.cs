@@ -29,7 +29,7 @@ public sealed class AdminEndpointTests(MongodStandInFixture mongod)
         using var caller = api.CreateClient();
         if (token == "reader")
         {
-            caller.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Reader(BooksApiHost.SigningKey));
+            caller.DefaultRequestHeaders.Authorization = new("Bearer", await BooksApiHost.Identity.Tokens.ReaderTokenAsync(Cancellation));
         }
 
         using var response = await caller.DeleteAsync("/api/admin/books", Cancellation);

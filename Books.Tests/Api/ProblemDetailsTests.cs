@@ -21,8 +21,7 @@ public sealed class ProblemDetailsTests(MongodStandInFixture mongod)
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         api.StartOnKestrel();
         using var anonymous = api.CreateClient();
-        using var reader = api.CreateClient();
-        reader.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Reader(BooksApiHost.SigningKey));
+        using var reader = api.CreateClientOf(TestClients.Reader, "books.read");
         using var writer = api.CreateWriterClient();
         var missing = "0123456789abcdef01234567";
 

@@ -33,8 +33,7 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
                 [BooksSecurity.WritesPerWindowKey] = Permits.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [BooksSecurity.WindowSecondsKey] = s_window.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
-        using var alice = api.CreateClient();
-        alice.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Writer(BooksApiHost.SigningKey, subject: "alice"));
+        using var alice = api.CreateWriterClient();
         using var other = api.CreateWriterClient();
         async Task<HttpResponseMessage> WriteAsync(HttpClient client) =>
             await client.PostAsync("/api/books", TestBooks.Json("""{ "title": "" }"""), Cancellation); // refused by validation, after the limit
@@ -96,7 +95,10 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
         {
             port = probe.BaseAddress!.Port;
         }
-        var token = TestTokens.Custom(BooksApiHost.SigningKey, claims: [new System.Security.Claims.Claim("scope", BooksSecurity.WriteScope)]);
+        // A token shape our provider never issues (no subject), signed with its key.
+        var claims = BooksApiHost.Identity.WriterClaims("unused");
+        claims.Remove("sub");
+        var token = BooksApiHost.Identity.Sign(claims);
         using var first = ClientFrom(IPAddress.Parse("127.0.0.1"), port, token);
         using var second = ClientFrom(IPAddress.Parse("127.0.0.2"), port, token); // the same token from another address
 

@@ -48,10 +48,28 @@ public sealed class AppModelTests
         Assert.Contains(api.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource == booksdb);
         var environment = await AppModelValues.EnvironmentAsync(api, Cancellation);
         Assert.Equal("{booksdb.connectionString}", environment["ConnectionStrings__booksdb"]);
-        // Run mode: the generated development key, which the dashboard commands sign with; no identity provider.
-        Assert.Equal("{books-api-signing-key.value}", environment["Books__Auth__SigningKey"]);
-        Assert.DoesNotContain("Authentication__Schemes__Bearer__Authority", environment.Keys);
+        // Run mode: books-api trusts books-identity, the provider the AppHost runs beside it, and nothing else.
+        Assert.Equal("{books-identity.bindings.http.url}", environment["Authentication__Schemes__Bearer__Authority"]);
+        Assert.Equal("books-api", environment["Authentication__Schemes__Bearer__ValidAudiences__0"]);
+        Assert.DoesNotContain(environment.Keys, key => key.StartsWith("Books__Auth__", StringComparison.Ordinal));
         Assert.Contains(api.Annotations.OfType<HealthCheckAnnotation>(), _ => true);
+    }
+
+    [Fact]
+    public async Task Books_identity_runs_in_run_mode_with_its_keys_folder_and_a_generated_dashboard_secret()
+    {
+        var keys = Path.Combine(Path.GetTempPath(), $"books-model-keys-{Guid.NewGuid():N}");
+        await using var builder = await CreateAsync("MONGOD_PATH=", $"BooksIdentity:KeyDirectory={keys}");
+
+        var identity = Assert.IsType<ProjectResource>(builder.Resources.Single(r => r.Name == "books-identity"));
+        var environment = await AppModelValues.EnvironmentAsync(identity, Cancellation);
+
+        Assert.Equal(keys, environment["Identity__KeyDirectory"]);
+        Assert.Equal("{books-dashboard-client-secret.value}", environment["Identity__Clients__books-dashboard__Secret"]);
+        Assert.Equal("books.write books.admin", environment["Identity__Clients__books-dashboard__Scopes"]);
+        var secret = Assert.IsType<ParameterResource>(builder.Resources.Single(r => r.Name == "books-dashboard-client-secret"));
+        Assert.True(secret.Secret);
+        Assert.Contains(identity.Annotations.OfType<HealthCheckAnnotation>(), _ => true);
     }
 
     [Fact]

@@ -37,6 +37,9 @@ public sealed class BooksApiStartupTests
 /// <summary>Books.Api refuses to start when it could not validate a single bearer token, naming the setting to fix.</summary>
 public sealed class BooksApiTokenSettingsTests
 {
+    private const string Authority = "Authentication:Schemes:Bearer:Authority";
+    private const string Audience = "Authentication:Schemes:Bearer:ValidAudiences:0";
+
     private static Exception StartWith(IReadOnlyDictionary<string, string> settings)
     {
         using var factory = Factory(settings);
@@ -53,34 +56,28 @@ public sealed class BooksApiTokenSettingsTests
         new WebApplicationFactory<Books.Api.Books.Book>().WithWebHostBuilder(web =>
         {
             web.UseSetting("ConnectionStrings:booksdb", "mongodb://127.0.0.1:1/booksdb");
-            web.UseSetting("Books:Auth:SigningKey", "");
             foreach (var (key, value) in settings)
             {
                 web.UseSetting(key, value);
             }
         });
 
+    private static Dictionary<string, string> Provider(string authority = "https://login.example.test/") =>
+        new() { [Authority] = authority, [Audience] = "api://books" };
+
     [Fact]
-    public void Neither_an_authority_nor_a_signing_key_stops_startup_naming_both()
+    public void No_authority_stops_startup_naming_the_authority_and_audience_settings()
     {
         var error = StartWith(new Dictionary<string, string>());
 
-        Assert.Contains("Authentication:Schemes:Bearer:Authority", error.Message);
-        Assert.Contains("Books:Auth:SigningKey", error.Message);
-    }
-
-    [Fact]
-    public void A_signing_key_shorter_than_32_characters_stops_startup()
-    {
-        var error = StartWith(new Dictionary<string, string> { ["Books:Auth:SigningKey"] = new('k', 31) });
-
-        Assert.Contains("'Books:Auth:SigningKey' must be at least 32 characters", error.Message);
+        Assert.Contains("set 'Authentication:Schemes:Bearer:Authority' to your OpenID Connect provider", error.Message);
+        Assert.Contains("'Authentication:Schemes:Bearer:ValidAudiences:0'", error.Message);
     }
 
     [Fact]
     public void An_authority_without_an_audience_stops_startup_naming_the_audience_setting()
     {
-        var error = StartWith(new Dictionary<string, string> { ["Authentication:Schemes:Bearer:Authority"] = "https://login.example.test/" });
+        var error = StartWith(new Dictionary<string, string> { [Authority] = "https://login.example.test/" });
 
         Assert.Equal(
             "'Authentication:Schemes:Bearer:Authority' is set, but not 'Authentication:Schemes:Bearer:ValidAudiences': name the audience your " +
@@ -89,25 +86,49 @@ public sealed class BooksApiTokenSettingsTests
             error.Message);
     }
 
-    [Fact]
-    public void A_signing_key_of_exactly_32_characters_or_an_authority_with_an_audience_and_no_key_starts()
+    /// <summary>RFC 8414 2 and OpenID Connect Discovery 4: metadata and keys come over TLS; plain HTTP only where no network is crossed.</summary>
+    [Theory]
+    [InlineData("http://login.example.test/")]
+    [InlineData("http://192.0.2.10:8080/")]
+    [InlineData("http://localhost.example.test/")]
+    public void A_plain_http_authority_off_this_machine_stops_startup(string authority)
     {
-        Starts(new Dictionary<string, string> { ["Books:Auth:SigningKey"] = new('k', 32) });
-        Starts(new Dictionary<string, string>
-        {
-            ["Authentication:Schemes:Bearer:Authority"] = "https://login.example.test/",
-            ["Authentication:Schemes:Bearer:ValidAudiences:0"] = "api://books",
-        });
+        var error = StartWith(Provider(authority));
+
+        Assert.Equal(
+            $"'Authentication:Schemes:Bearer:Authority' is {authority}: plain HTTP is accepted only for a provider on this machine " +
+            "(localhost or a loopback address). Use the provider's https:// address.",
+            error.Message);
     }
+
+    [Theory]
+    [InlineData("login.example.test")]
+    [InlineData("ftp://login.example.test/")]
+    public void An_authority_that_is_not_an_http_url_stops_startup(string authority) =>
+        Assert.Equal(
+            $"'Authentication:Schemes:Bearer:Authority' must be an absolute https:// URL (the provider's issuer), not '{authority}'.",
+            StartWith(Provider(authority)).Message);
+
+    [Theory]
+    [InlineData("https://login.example.test/")]
+    [InlineData("http://localhost:5181/")]
+    [InlineData("http://127.0.0.1:1/")]
+    [InlineData("http://127.0.0.2:1/")]
+    [InlineData("http://[::1]:1/")]
+    public void An_https_authority_or_a_loopback_one_with_an_audience_starts(string authority) => Starts(Provider(authority));
+
+    [Fact]
+    public void A_negative_clock_skew_stops_startup() =>
+        Assert.Equal("'Books:Auth:ClockSkew' must not be negative (-00:00:01 given).",
+            StartWith(new Dictionary<string, string>(Provider()) { ["Books:Auth:ClockSkew"] = "-00:00:01" }).Message);
 
     [Theory]
     [InlineData("0", "10")]
     [InlineData("100", "0")]
     public void A_rate_limit_below_one_write_or_one_second_stops_startup(string writes, string seconds)
     {
-        var error = StartWith(new Dictionary<string, string>
+        var error = StartWith(new Dictionary<string, string>(Provider())
         {
-            ["Books:Auth:SigningKey"] = new('k', 32),
             ["Books:RateLimit:WritesPerWindow"] = writes,
             ["Books:RateLimit:WindowSeconds"] = seconds,
         });
@@ -117,9 +138,8 @@ public sealed class BooksApiTokenSettingsTests
 
     [Fact]
     public void A_rate_limit_of_one_write_per_second_starts() =>
-        Starts(new Dictionary<string, string>
+        Starts(new Dictionary<string, string>(Provider())
         {
-            ["Books:Auth:SigningKey"] = new('k', 32),
             ["Books:RateLimit:WritesPerWindow"] = "1",
             ["Books:RateLimit:WindowSeconds"] = "1",
         });

@@ -57,7 +57,7 @@ public sealed class ThirdPartyContractTests(MongodStandInFixture mongod)
 
             await ContractTools.RunAsync(
                 "newman", "run", collection, "--env-var", $"baseUrl={baseUrl}",
-                "--env-var", $"bearerToken={TestTokens.Writer(BooksApiHost.SigningKey)}",
+                "--env-var", $"bearerToken={await BooksApiHost.Identity.Tokens.WriterTokenAsync(TestContext.Current.CancellationToken)}",
                 "--reporters", "json", "--reporter-json-export", results);
 
             var run = JsonDocument.Parse(File.ReadAllText(results)).RootElement.GetProperty("run");

@@ -22,7 +22,7 @@ public sealed class ReplicaTests(ReplicatedAppFixture fixture) : IClassFixture<R
         using var timeout = Timeout(ReplicatedAppFixture.Window * 3);
         var replicas = await fixture.ReplicaAddressesAsync(timeout.Token);
         Assert.Equal(ReplicatedAppFixture.Replicas, replicas.Distinct().Count());
-        var caller = $"spread-{Guid.NewGuid():N}";
+        var caller = fixture.Tokens.Clients.NextWriter();
         var clients = replicas.Select(r => fixture.CreateReplicaClient(r, caller)).ToList();
         await WaitForFreshWindowAsync(timeout.Token);
 
@@ -56,7 +56,7 @@ public sealed class ReplicaTests(ReplicatedAppFixture fixture) : IClassFixture<R
 
         var racing = Enumerable.Range(0, writers).Select(async i =>
         {
-            using var client = fixture.CreateReplicaClient(replicas[i % replicas.Count], $"racer-{Guid.NewGuid():N}");
+            using var client = fixture.CreateReplicaClient(replicas[i % replicas.Count], fixture.Tokens.Clients.NextWriter());
             var replacement = TestBooks.Body(title: $"Writer {i}");
             replacement["isbn"] = book.GetProperty("isbn").GetString();
             using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/books/{book.Id()}") { Content = JsonContent.Create(replacement) };
@@ -112,7 +112,7 @@ public sealed class ReplicaTests(ReplicatedAppFixture fixture) : IClassFixture<R
         {
             foreach (var replica in replicas)
             {
-                using var client = fixture.CreateReplicaClient(replica, $"outage-{Guid.NewGuid():N}");
+                using var client = fixture.CreateReplicaClient(replica, fixture.Tokens.Clients.NextWriter());
                 var clock = Stopwatch.StartNew();
                 using var response = await client.PostAsJsonAsync("/api/books", TestBooks.Body(), timeout.Token);
 

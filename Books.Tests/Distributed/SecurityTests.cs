@@ -36,7 +36,8 @@ public sealed class SecurityTests(BooksAppFixture fixture)
         Assert.Equal(HttpStatusCode.OK, one.StatusCode);
     }
 
-    public static TheoryData<string> Rejected => ["none", "garbage", "wrong-key", "expired"];
+    /// <summary>RFC 6750 3.1 (no or malformed token), RFC 9068 4 (a real token from another issuer, or for another audience).</summary>
+    public static TheoryData<string> Rejected => ["none", "garbage", "another provider", "another audience"];
 
     [Theory]
     [MemberData(nameof(Rejected))]
@@ -46,8 +47,8 @@ public sealed class SecurityTests(BooksAppFixture fixture)
         {
             "none" => null,
             "garbage" => "not-a-jwt",
-            "wrong-key" => TestTokens.Writer("a-different-key-that-the-api-does-not-know-0123"),
-            _ => TestTokens.Expired(fixture.SigningKey),
+            "another provider" => await BooksApiHost.Identity.Tokens.WriterTokenAsync(Cancellation),
+            _ => await fixture.Tokens.TokenAsync(TestClients.OtherAudience, "other.write", Cancellation),
         });
         var body = TestBooks.Body();
 
@@ -82,7 +83,7 @@ public sealed class SecurityTests(BooksAppFixture fixture)
     [Fact]
     public async Task Token_without_the_write_scope_returns_403_problem()
     {
-        using var reader = ClientWith(TestTokens.Reader(fixture.SigningKey));
+        using var reader = ClientWith(await fixture.Tokens.ReaderTokenAsync(Cancellation));
 
         using var response = await reader.PostAsJsonAsync("/api/books", TestBooks.Body(), Cancellation);
 

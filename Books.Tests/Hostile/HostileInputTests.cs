@@ -50,10 +50,12 @@ public sealed class HostileInputTests(MongodStandInFixture mongod)
         var before = await SnapshotAsync(books);
 
         using var client = api.CreateClient();
+        var tokens = (await BooksApiHost.Identity.Tokens.WriterTokenAsync(TestContext.Current.CancellationToken),
+            await BooksApiHost.Identity.Tokens.ReaderTokenAsync(TestContext.Current.CancellationToken));
         var outcomes = new List<(HostileRequest Request, int Status, string? MediaType)>();
         foreach (var hostile in corpus)
         {
-            using var request = Build(hostile, stored[0]);
+            using var request = Build(hostile, stored[0], tokens);
             using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
             outcomes.Add((hostile, (int)response.StatusCode, response.Content.Headers.ContentType?.MediaType));
         }
@@ -73,7 +75,7 @@ public sealed class HostileInputTests(MongodStandInFixture mongod)
         Assert.Equal(before, after, ByteArrayComparer.Instance);
     }
 
-    private static HttpRequestMessage Build(HostileRequest hostile, JsonElement stored)
+    private static HttpRequestMessage Build(HostileRequest hostile, JsonElement stored, (string Writer, string Reader) tokens)
     {
         string Fill(string text) => text.Replace("{id}", stored.Id()).Replace("{isbn}", stored.GetProperty("isbn").GetString());
 
@@ -93,8 +95,8 @@ public sealed class HostileInputTests(MongodStandInFixture mongod)
 
         request.Headers.Authorization = hostile.Auth switch
         {
-            "writer" => new AuthenticationHeaderValue("Bearer", TestTokens.Writer(BooksApiHost.SigningKey)),
-            "reader" => new AuthenticationHeaderValue("Bearer", TestTokens.Reader(BooksApiHost.SigningKey)),
+            "writer" => new AuthenticationHeaderValue("Bearer", tokens.Writer),
+            "reader" => new AuthenticationHeaderValue("Bearer", tokens.Reader),
             "garbage" => new AuthenticationHeaderValue("Bearer", "not.a.token"),
             _ => null,
         };

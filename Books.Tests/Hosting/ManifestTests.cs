@@ -43,7 +43,7 @@ public sealed class ManifestTests : IDisposable
     }
 
     [Fact]
-    public async Task Manifest_asks_the_deployer_for_the_identity_provider_and_carries_no_signing_key()
+    public async Task Manifest_asks_the_deployer_for_the_identity_provider_and_leaves_out_our_own()
     {
         var manifestPath = Path.Combine(_output, "aspire-manifest.json");
         var appHost = Path.Combine(AppContext.BaseDirectory, "Books.AppHost.dll");
@@ -57,9 +57,10 @@ public sealed class ManifestTests : IDisposable
 
         Assert.Equal("{books-api-authority.value}", env.GetProperty("Authentication__Schemes__Bearer__Authority").GetString());
         Assert.Equal("{books-api-audience.value}", env.GetProperty("Authentication__Schemes__Bearer__ValidAudiences__0").GetString());
-        Assert.False(env.TryGetProperty("Books__Auth__SigningKey", out _));
-        Assert.False(resources.TryGetProperty("books-api-signing-key", out _));
-        Assert.DoesNotContain("SigningKey", text);
+        // books-identity is a development provider: a deployment brings its own, and no client secret of ours ships.
+        Assert.False(resources.TryGetProperty("books-identity", out _));
+        Assert.False(resources.TryGetProperty("books-dashboard-client-secret", out _));
+        Assert.DoesNotContain("Identity__", text);
         foreach (var parameter in new[] { "books-api-authority", "books-api-audience" })
         {
             Assert.Equal("parameter.v0", resources.GetProperty(parameter).GetProperty("type").GetString());

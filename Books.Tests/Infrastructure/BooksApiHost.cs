@@ -9,9 +9,10 @@ namespace Books.Tests.Infrastructure;
 /// <summary>Books.Api in this process (WebApplicationFactory), pointed at a given MongoDB.</summary>
 public static class BooksApiHost
 {
-    // Any public type of Books.Api names its entry assembly; `Program` is ambiguous beside the AppHost's.
-    public const string SigningKey = "in-process-test-signing-key-0123456789abcdef";
+    /// <summary>The identity provider in-process books-apis trust, unless a test gives its own.</summary>
+    public static InProcessIdentityProvider Identity => InProcessIdentityProvider.Shared;
 
+    // Any public type of Books.Api names its entry assembly; `Program` is ambiguous beside the AppHost's.
     public static WebApplicationFactory<Book> Create(
         string connectionString,
         Action<IServiceCollection>? services = null,
@@ -19,14 +20,13 @@ public static class BooksApiHost
         string environment = "Development") =>
         new WebApplicationFactory<Book>().WithWebHostBuilder(web =>
         {
-            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            foreach (var (key, value) in Identity.ApiSettings().Concat(settings ?? new Dictionary<string, string>()))
             {
                 web.UseSetting(key, value);
             }
 
             web.UseEnvironment(environment);
             web.UseSetting("ConnectionStrings:booksdb", connectionString);
-            web.UseSetting("Books:Auth:SigningKey", SigningKey);
             if (services is not null)
             {
                 web.ConfigureServices(services);
@@ -43,11 +43,11 @@ public static class BooksApiHost
         api.StartServer();
     }
 
-    /// <summary>A client that carries a write token for a caller of its own.</summary>
-    public static HttpClient CreateWriterClient(this WebApplicationFactory<Book> api)
-    {
-        var client = api.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Writer(SigningKey));
-        return client;
-    }
+    /// <summary>A client that carries a write token from the provider, for a caller (client) of its own.</summary>
+    public static HttpClient CreateWriterClient(this WebApplicationFactory<Book> api) =>
+        api.CreateClientOf(Identity.Clients.NextWriter());
+
+    /// <summary>A client that carries a token of <paramref name="clientId"/>'s from the provider.</summary>
+    public static HttpClient CreateClientOf(this WebApplicationFactory<Book> api, string clientId, string scopes = "") =>
+        api.CreateDefaultClient(Identity.Tokens.BearerFor(clientId, scopes));
 }

@@ -18,26 +18,38 @@ public class BooksAppFixture : IAsyncLifetime
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
     private string? _dataDirectory;
+    private readonly DirectoryInfo _keyDirectory = Directory.CreateTempSubdirectory("books-tests-identity-");
     private DistributedApplication? _app;
+
+    public BooksAppFixture() =>
+        Tokens = new ProviderTokenSource(() => App.GetEndpoint(BooksApiTokens.IdentityResourceName, "http"), new TestClients());
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
 
-    /// <summary>The key the AppHost generated for books-api's development tokens.</summary>
-    public string SigningKey { get; private set; } = "";
+    /// <summary>Tokens from the AppHost's books-identity, for the test clients this fixture registers with it.</summary>
+    public ProviderTokenSource Tokens { get; }
 
-    /// <summary>An HttpClient for books-api. By default it carries a write token for a caller of its own,
-    /// so each client has its own rate-limit budget.</summary>
-    public HttpClient CreateApiClient(bool authorized = true)
+    /// <summary>An HttpClient for books-api. By default it carries a write token from books-identity for a
+    /// caller (client) of its own, so each client has its own rate-limit budget.</summary>
+    public HttpClient CreateApiClient(bool authorized = true) =>
+        CreateClient(App.GetEndpoint("books-api", "http"), authorized ? Tokens.Clients.NextWriter() : null);
+
+    /// <summary>
+    /// A client for <paramref name="address"/> that carries tokens of <paramref name="clientId"/>'s (none when null).
+    /// Not App.CreateHttpClient: that client retries through the standard resilience handler, which would resend
+    /// a write whose first attempt was slow and hide what the API really answered.
+    /// </summary>
+    public HttpClient CreateClient(Uri address, string? clientId)
     {
-        // Not App.CreateHttpClient: that client retries through the standard resilience handler, which
-        // would resend a write whose first attempt was slow and hide what the API really answered.
-        var client = new HttpClient { BaseAddress = App.GetEndpoint("books-api", "http"), Timeout = RequestTimeout };
-        if (authorized)
+        HttpMessageHandler handler = new SocketsHttpHandler();
+        if (clientId is not null)
         {
-            client.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Writer(SigningKey));
+            var bearer = Tokens.BearerFor(clientId, "books.write");
+            bearer.InnerHandler = handler;
+            handler = bearer;
         }
 
-        return client;
+        return new HttpClient(handler) { BaseAddress = address, Timeout = RequestTimeout };
     }
 
     /// <summary>The warnings and errors the AppHost itself logged so far.</summary>
@@ -52,8 +64,15 @@ public class BooksAppFixture : IAsyncLifetime
     public virtual async ValueTask InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Books_AppHost>(AppHostArguments(), timeout.Token);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Books_AppHost>(
+            [.. AppHostArguments(), $"{BooksApiTokens.KeyDirectoryKey}={_keyDirectory.FullName}"], timeout.Token);
         WithoutTelemetryExport(builder);
+        var identity = builder.CreateResourceBuilder<ProjectResource>(BooksApiTokens.IdentityResourceName);
+        foreach (var (name, value) in Tokens.Clients.Settings("__"))
+        {
+            identity.WithEnvironment(name, value);
+        }
+
         await ConfigureAsync(builder, timeout.Token);
 
         // Resource logs stay out of the console (the test platform replays all console output after any
@@ -64,7 +83,7 @@ public class BooksAppFixture : IAsyncLifetime
         OnBuilt(_app);
         await _app.StartAsync(timeout.Token);
         await WaitUntilHealthyAsync(_app, "books-api", timeout.Token);
-        SigningKey = await ParameterValueAsync("books-api-signing-key", timeout.Token);
+        await WaitUntilHealthyAsync(_app, BooksApiTokens.IdentityResourceName, timeout.Token);
     }
 
     /// <summary>
@@ -168,6 +187,8 @@ public class BooksAppFixture : IAsyncLifetime
         {
             Directory.Delete(_dataDirectory, recursive: true);
         }
+
+        _keyDirectory.Delete(recursive: true);
 
         GC.SuppressFinalize(this);
     }

@@ -48,11 +48,6 @@ public sealed class ReplicatedAppFixture : BooksAppFixture
         throw new OperationCanceledException(cancellationToken);
     }
 
-    /// <summary>A client for one replica, with a write token for <paramref name="caller"/>.</summary>
-    public HttpClient CreateReplicaClient(Uri replica, string caller) => new()
-    {
-        BaseAddress = replica,
-        Timeout = RequestTimeout,
-        DefaultRequestHeaders = { Authorization = new("Bearer", TestTokens.Writer(SigningKey, caller)) },
-    };
+    /// <summary>A client for one replica, with a write token of <paramref name="clientId"/>'s (a writer of <see cref="BooksAppFixture.Tokens"/>).</summary>
+    public HttpClient CreateReplicaClient(Uri replica, string clientId) => CreateClient(replica, clientId);
 }
