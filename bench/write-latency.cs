@@ -1,25 +1,15 @@
 // Write latency through books-api: sequential PATCHes of one book (no inserts, so the stand-in's
 // cost per insert does not grow with the run), after 100 warm-up requests; prints p50, p90 and p99.
-// dotnet run bench/write-latency.cs -- <books-api base URL> <Books:Auth:SigningKey> <requests>
-// Start books-api with Books__RateLimit__WritesPerWindow high enough for the run.
-#:package Microsoft.IdentityModel.JsonWebTokens
+// dotnet run bench/write-latency.cs -- <books-api base URL> <bearer token> <requests>
+// The token: the dashboard's "Issue a development token" command (books-identity). Start books-api with
+// Books__RateLimit__WritesPerWindow high enough for the run.
 #:property PublishAot=false
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
-var (baseUrl, signingKey, count) = (args[0], args[1], int.Parse(args[2]));
+var (baseUrl, token, count) = (args[0], args[1], int.Parse(args[2]));
 const int warmUp = 100;
-var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-{
-    Issuer = "books-apphost",
-    Audience = "books-api",
-    Expires = DateTime.UtcNow.AddHours(1),
-    Claims = new Dictionary<string, object> { ["sub"] = "write-latency", ["scope"] = "books.write" },
-    SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey)), SecurityAlgorithms.HmacSha256),
-});
 using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
 http.DefaultRequestHeaders.Authorization = new("Bearer", token);
 

@@ -20,8 +20,9 @@ public sealed class TracingTests(MongodStandInFixture mongod)
         await using (var api = BooksApiHost.Create(mongod.NewDatabase(), services =>
             services.AddOpenTelemetry().WithTracing(tracing => tracing.AddProcessor(ended))))
         {
-            using var client = api.CreateWriterClient();
-            token = client.DefaultRequestHeaders.Authorization!.Parameter!;
+            token = await BooksApiHost.Identity.Tokens.WriterTokenAsync(TestContext.Current.CancellationToken);
+            using var client = api.CreateClient();
+            client.DefaultRequestHeaders.Authorization = new("Bearer", token);
             var book = await client.CreateAsync(TestBooks.Body(), TestContext.Current.CancellationToken);
             ended.Clear();
 

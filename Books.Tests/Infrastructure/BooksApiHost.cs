@@ -48,6 +48,10 @@ public static class BooksApiHost
         api.CreateClientOf(Identity.Clients.NextWriter());
 
     /// <summary>A client that carries a token of <paramref name="clientId"/>'s from the provider.</summary>
-    public static HttpClient CreateClientOf(this WebApplicationFactory<Book> api, string clientId, string scopes = "") =>
-        api.CreateDefaultClient(Identity.Tokens.BearerFor(clientId, scopes));
+    public static HttpClient CreateClientOf(this WebApplicationFactory<Book> api, string clientId, string scopes = "")
+    {
+        // CreateClient knows the address (the test server's, or Kestrel's once started); CreateDefaultClient does not.
+        using var plain = api.CreateClient();
+        return api.CreateDefaultClient(plain.BaseAddress!, Identity.Tokens.BearerFor(clientId, scopes));
+    }
 }

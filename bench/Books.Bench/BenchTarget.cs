@@ -32,7 +32,8 @@ internal sealed class BenchTarget : IAsyncDisposable
     public static async Task<DistributedApplication> StartAppAsync(BenchOptions options, string dataDirectory, CancellationToken cancellationToken)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Books_AppHost>(
-            [$"MONGOD_PATH={options.MongodPath}", $"MONGOD_DATA_PATH={dataDirectory}", "Logging:LogLevel:Default=Warning"], cancellationToken);
+            [$"MONGOD_PATH={options.MongodPath}", $"MONGOD_DATA_PATH={dataDirectory}", "Logging:LogLevel:Default=Warning",
+             $"{BooksApiTokens.KeyDirectoryKey}={Path.Combine(dataDirectory, "identity-keys")}"], cancellationToken);
 
         // books-api as deployed: its launch profile says Development (scope validation on every request,
         // developer pages), which is what `dotnet run` of the AppHost is for, not what a benchmark measures.
@@ -64,13 +65,16 @@ internal sealed class BenchTarget : IAsyncDisposable
             ?? throw new InvalidOperationException("booksdb has no connection string.");
         var apiProcess = Process.GetProcessesByName("Books.Api").Single();
 
-        // Seed once (the only writes of the run), then read the ids back.
-        var key = await app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
-            .Single(p => p.Name == "books-api-signing-key").GetValueAsync(timeout.Token);
+        // Seed once (the only writes of the run) with a token from books-identity, as the dashboard's command does; then read the ids back.
+        await app.ResourceNotifications.WaitForResourceHealthyAsync(BooksApiTokens.IdentityResourceName, timeout.Token);
+        var secret = await app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
+            .Single(p => p.Name == BooksApiTokens.DashboardClientSecretParameter).GetValueAsync(timeout.Token);
+        var token = await ProviderTokens.RequestAsync(
+            app.GetEndpoint(BooksApiTokens.IdentityResourceName, "http"), BooksApiTokens.DashboardClientId, secret!, "books.write", timeout.Token);
         using var client = app.CreateHttpClient("books-api");
         using (var seed = new HttpRequestMessage(HttpMethod.Post, "/api/admin/books/seed"))
         {
-            seed.Headers.Authorization = new("Bearer", DevTokens.Create(key!, "bench", TimeSpan.FromMinutes(5), DevTokens.WriteScope));
+            seed.Headers.Authorization = new("Bearer", token);
             (await client.SendAsync(seed, timeout.Token)).EnsureSuccessStatusCode();
         }
 

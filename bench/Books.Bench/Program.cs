@@ -1,7 +1,7 @@
 // Books.Api against the raw MongoDB driver, side by side in one run. See BENCHMARKS.md.
 //
 //   dotnet run -c Release --project bench/Books.Bench [-- --seconds 10 --rounds 3 --startup-runs 5 --output artifacts/bench.md]
-//       [--concurrency 1,8,32] [--api-env NAME=VALUE ...]
+//       [--concurrency 1,8,32] [--api-env NAME=VALUE ...] [--startup-only]
 //
 // MongoDB runs the way the AppHost runs it: MONGOD_PATH names a mongod executable (default: the test
 // stand-in, which this bench only reads from once the sample set is seeded).
@@ -17,6 +17,10 @@ var report = new List<string>();
 var startup = await StartupBenchmark.MeasureAsync(options);
 report.Add(startup);
 Console.WriteLine(startup);
+if (args.Contains("--startup-only"))
+{
+    return;
+}
 
 await using (var target = await BenchTarget.StartAsync(options))
 {
