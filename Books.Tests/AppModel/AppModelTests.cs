@@ -70,6 +70,10 @@ public sealed class AppModelTests
         var secret = Assert.IsType<ParameterResource>(builder.Resources.Single(r => r.Name == "books-dashboard-client-secret"));
         Assert.True(secret.Secret);
         Assert.Contains(identity.Annotations.OfType<HealthCheckAnnotation>(), _ => true);
+        // It starts once books-api is healthy, so its start-up does not slow books-api's; books-api does not wait for it.
+        var api = builder.Resources.Single(r => r.Name == "books-api");
+        Assert.Contains(identity.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource == api);
+        Assert.DoesNotContain(api.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource == identity);
     }
 
     [Fact]
