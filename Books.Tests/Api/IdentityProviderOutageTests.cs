@@ -13,9 +13,11 @@ namespace Books.Tests.Api;
 /// gate (a provider that is down drops connections), books-api in this process trusting the gate's address, and a
 /// metadata refresh interval of 2 s so the recoveries happen in seconds.
 /// </summary>
-[Collection(MongodStandInCollection.Name)]
+[Collection(Name)]
 public sealed class IdentityProviderOutageTests(MongodStandInFixture mongod) : IAsyncLifetime
 {
+    public const string Name = "identity provider outages";
+
     private static readonly TimeSpan s_refreshInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan s_recoveryBound = TimeSpan.FromSeconds(20);
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
@@ -142,3 +144,10 @@ public sealed class IdentityProviderOutageTests(MongodStandInFixture mongod) : I
         await _provider.DisposeAsync();
     }
 }
+
+/// <summary>
+/// A stand-in of its own, so these tests (mostly waiting on the provider's refresh interval) run beside the
+/// in-process collection instead of after it.
+/// </summary>
+[CollectionDefinition(IdentityProviderOutageTests.Name)]
+public sealed class IdentityProviderOutageCollection : ICollectionFixture<MongodStandInFixture>;

@@ -73,6 +73,13 @@ public class BooksAppFixture : IAsyncLifetime
             identity.WithEnvironment(name, value);
         }
 
+        // In run mode books-identity starts once books-api is healthy (so it does not slow books-api's start). The tests
+        // need both before their first write, so here it starts at once: each AppHost is ready about 5 s sooner.
+        foreach (var wait in identity.Resource.Annotations.OfType<WaitAnnotation>().ToList())
+        {
+            identity.Resource.Annotations.Remove(wait);
+        }
+
         await ConfigureAsync(builder, timeout.Token);
 
         // Resource logs stay out of the console (the test platform replays all console output after any
