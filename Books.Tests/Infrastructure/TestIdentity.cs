@@ -27,7 +27,7 @@ public sealed class TestClients
     public const string ReaderAndWriter = "test-read-write";    // books.read books.write
     public const string Admin = "test-admin";                   // books.write books.admin
     public const string OtherAudience = "test-other-api";       // other.write, which belongs to another API
-    public const string ShortLived = "test-short-lived";        // books.write, tokens that live 2 s
+    public const string ShortLived = "test-short-lived";        // books.write, tokens that live 1 s
 
     private int _nextWriter = -1;
 
@@ -44,7 +44,7 @@ public sealed class TestClients
             .Append((ReaderAndWriter, "books.read books.write", null))
             .Append((Admin, "books.write books.admin", null))
             .Append((OtherAudience, "other.write", null))
-            .Append((ShortLived, "books.write", "00:00:02"));
+            .Append((ShortLived, "books.write", "00:00:01"));
         var settings = new Dictionary<string, string>
         {
             [Key("Identity", "Scopes", "books.read")] = "books-api",
