@@ -90,7 +90,21 @@ public sealed class ProviderTokenSource(Func<Uri> provider, TestClients clients)
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        var token = await ProviderTokens.RequestAsync(provider(), clientId, clients.Secret, scopes, timeout.Token);
+        string token;
+        while (true)
+        {
+            try
+            {
+                token = await ProviderTokens.RequestAsync(provider(), clientId, clients.Secret, scopes, timeout.Token);
+                break;
+            }
+            catch (HttpRequestException) when (!timeout.IsCancellationRequested)
+            {
+                // A provider that is still starting refuses the connection; the 30 s bound ends the wait.
+                await Task.Delay(TimeSpan.FromMilliseconds(200), timeout.Token);
+            }
+        }
+
         _tokens[(clientId, scopes)] = (token, new JsonWebToken(token).ValidTo.AddSeconds(-30));
         return token;
     }
