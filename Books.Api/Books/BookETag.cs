@@ -1,49 +1,74 @@
-using Microsoft.Net.Http.Headers;
+using System.Globalization;
+using Books.Api.Http;
+using MongoDB.Driver;
 
 namespace Books.Api.Books;
 
-/// <summary>Strong ETags derived from a book's version, and the If-Match / If-None-Match checks on them.</summary>
+/// <summary>Strong ETags derived from a book's version: <c>"3"</c> for version 3, and nothing else names it.</summary>
 public static class BookETag
 {
-    public static string For(long version) => $"\"{version}\"";
+    public static string For(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
 
-    /// <summary>The versions an If-Match header accepts: <see langword="null"/> when there is no header,
-    /// empty when none can match, and <c>[-1]</c> for <c>*</c> (any current version).</summary>
-    public static long[]? IfMatchVersions(HttpRequest request)
+    /// <summary>The version a tag names: its opaque tag must be exactly what <see cref="For"/> writes, so
+    /// <c>"-1"</c>, <c>"03"</c>, <c>"+3"</c> name no version (entity tags are opaque, RFC 9110 8.8.3).</summary>
+    public static long? VersionOf(EntityTag tag) =>
+        long.TryParse(tag.Opaque.AsSpan(1, tag.Opaque.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+        && For(version) == tag.Opaque
+            ? version
+            : null;
+}
+
+/// <summary>
+/// The If-Match and If-None-Match conditions of a request on one book (RFC 9110 13.1.1, 13.1.2), evaluated in
+/// the order of 13.2.2: If-Match first, then If-None-Match. A write turns them into its filter, so the check
+/// and the write are one atomic findAndModify.
+/// </summary>
+public sealed class BookPreconditions
+{
+    private BookPreconditions(EntityTagCondition? ifMatch, EntityTagCondition? ifNoneMatch)
     {
-        if (!request.Headers.TryGetValue(HeaderNames.IfMatch, out var values))
-        {
-            return null;
-        }
-
-        if (!EntityTagHeaderValue.TryParseList(values, out var tags))
-        {
-            return [];
-        }
-
-        if (tags.Any(tag => tag.Equals(EntityTagHeaderValue.Any)))
-        {
-            return [AnyVersion];
-        }
-
-        // If-Match compares strongly: a weak tag never matches.
-        return [.. tags.Where(tag => !tag.IsWeak).Select(tag => ParseVersion(tag.Tag.Value)).OfType<long>()];
+        IfMatch = ifMatch;
+        IfNoneMatch = ifNoneMatch;
     }
 
-    public const long AnyVersion = -1;
+    public EntityTagCondition? IfMatch { get; }
 
-    public static bool IfNoneMatchHits(HttpRequest request, long version)
+    public EntityTagCondition? IfNoneMatch { get; }
+
+    public bool Any => IfMatch is not null || IfNoneMatch is not null;
+
+    public static BookPreconditions Read(HttpRequest request) =>
+        new(EntityTagCondition.Read(request.Headers.IfMatch), EntityTagCondition.Read(request.Headers.IfNoneMatch));
+
+    /// <summary>Whether a request may act on the book at <paramref name="version"/>: If-Match true (13.1.1:
+    /// strong comparison, an invalid value is false) and If-None-Match true (13.1.2: weak comparison, an
+    /// invalid value is true).</summary>
+    public bool Allow(long version) => IfMatchAllows(version) && !IfNoneMatchHits(version);
+
+    public bool IfMatchAllows(long version) => IfMatch?.MatchesStrongly(BookETag.For(version)) ?? true;
+
+    public bool IfNoneMatchHits(long version) => IfNoneMatch?.MatchesWeakly(BookETag.For(version)) ?? false;
+
+    /// <summary>The versions for which <see cref="Allow"/> is true, as a filter on <c>version</c>
+    /// (empty: no condition).</summary>
+    public FilterDefinition<Book> VersionFilter()
     {
-        var header = request.Headers.IfNoneMatch;
-        if (header.Count == 0 || !EntityTagHeaderValue.TryParseList(header, out var tags))
+        var filter = Builders<Book>.Filter;
+        var clauses = new List<FilterDefinition<Book>>();
+        if (IfMatch is { IsAny: false } ifMatch)
         {
-            return false;
+            clauses.Add(filter.In("version", ifMatch.Tags.Where(tag => !tag.IsWeak).Select(BookETag.VersionOf).OfType<long>()));
         }
 
-        // If-None-Match compares weakly.
-        return tags.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || ParseVersion(tag.Tag.Value) == version);
-    }
+        if (IfNoneMatch is { IsAny: true })
+        {
+            clauses.Add(filter.In("version", Array.Empty<long>())); // every current book matches *: none may be written
+        }
+        else if (IfNoneMatch is { IsValid: true } ifNoneMatch)
+        {
+            clauses.Add(filter.Nin("version", ifNoneMatch.Tags.Select(BookETag.VersionOf).OfType<long>()));
+        }
 
-    private static long? ParseVersion(string? quoted) =>
-        quoted is { Length: > 2 } && long.TryParse(quoted.AsSpan(1, quoted.Length - 2), out var version) ? version : null;
+        return clauses.Count == 0 ? filter.Empty : filter.And(clauses);
+    }
 }

@@ -1,3 +1,5 @@
+using Books.Api.Security;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 
 namespace Books.Api.Books;
@@ -10,7 +12,7 @@ public static class BookProblems
         context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
         {
             StatusCodes.Status401Unauthorized => "Writes need a bearer token (Authorization: Bearer ...) that this API accepts.",
-            StatusCodes.Status403Forbidden => "The bearer token lacks the books.write scope.",
+            StatusCodes.Status403Forbidden => $"The bearer token lacks the {RequiredScope(context.HttpContext)} scope.",
             StatusCodes.Status404NotFound => "There is nothing at this address.",
             StatusCodes.Status405MethodNotAllowed => $"{context.HttpContext.Request.Method} is not allowed here.",
             StatusCodes.Status413PayloadTooLarge => $"The body is larger than the {BooksApi.MaxBodyBytes} bytes this API accepts.",
@@ -18,4 +20,8 @@ public static class BookProblems
             _ => null,
         };
     }
+
+    private static string RequiredScope(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => BooksSecurity.ScopeOf(a.Policy)).OfType<string>().FirstOrDefault()
+        ?? BooksSecurity.WriteScope;
 }

@@ -15,15 +15,15 @@ public static class BooksAdminApi
 
         admin.MapPost("/seed", SeedSampleBooks)
             .WithName(nameof(SeedSampleBooks))
-            .RequireWriter()
+            .RequireAdmin()
             .WithSummary("Load the sample books")
-            .WithDescription("Idempotent: inserts the shipped sample books whose ISBN is not stored yet.");
+            .WithDescription("Idempotent: inserts the shipped sample books whose ISBN is not stored yet. Needs the books.admin scope.");
 
         if (environment.IsDevelopment())
         {
             admin.MapDelete("/", DeleteAllBooks)
                 .WithName(nameof(DeleteAllBooks))
-                .RequireWriter()
+                .RequireAdmin()
                 .WithSummary("Delete every book (Development only)")
                 .ExcludeFromDescription(); // not part of the published contract, which is the same in every environment
         }

@@ -1,9 +1,11 @@
 using System.ComponentModel;
+using System.Net.Mime;
 using System.Text.Json;
 using Books.Api.Http;
 using Books.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -31,9 +33,10 @@ public static class BooksApi
         api.MapGet("/{id}", GetBook)
             .WithName(nameof(GetBook))
             .WithSummary("Get a book by id")
-            .WithDescription("Answers 304 when If-None-Match names the current ETag.")
+            .WithDescription("Answers 304 when If-None-Match names the current ETag, 412 when If-Match does not.")
             .Produces(StatusCodes.Status304NotModified)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
         api.MapGet("/by-isbn/{isbn}", GetBookByIsbn)
             .WithName(nameof(GetBookByIsbn))
@@ -53,6 +56,7 @@ public static class BooksApi
             .WithName(nameof(ReplaceBook))
             .WithSummary("Replace a book")
             .WithDescription("Replaces every client-owned field. With If-Match, only if the book is still at that version.")
+            .Accepts<BookRequest>(MediaTypeNames.Application.Json)
             .RequireWriter()
             .ProducesBookBodyProblems()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -130,7 +134,13 @@ public static class BooksApi
         }
 
         context.Response.Headers.ETag = BookETag.For(book.Version);
-        return BookETag.IfNoneMatchHits(context.Request, book.Version)
+        var preconditions = BookPreconditions.Read(context.Request);
+        if (!preconditions.IfMatchAllows(book.Version))
+        {
+            return BookChanged(id, book.Version, preconditions);
+        }
+
+        return preconditions.IfNoneMatchHits(book.Version)
             ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
             : TypedResults.Ok(BookResponse.From(book));
     }
@@ -186,19 +196,42 @@ public static class BooksApi
 
     public static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> ReplaceBook(
         [Description("The book's id (24 hex digits).")] string id,
-        BookRequest request,
         HttpContext context,
         IMongoCollection<Book> books,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        var now = BookDocuments.Now(clock);
-        if (BookInput.Validate(request, now.Year, out var errors) is not { } fields)
+        if (!context.Request.HasJsonContentType())
         {
-            return TypedResults.ValidationProblem(errors);
+            return UnsupportedMediaType($"PUT takes a book as JSON: send Content-Type: {MediaTypeNames.Application.Json}.");
         }
 
-        return await UpdateAsync(id, BookDocuments.Replace(fields, now), fields.Isbn, context, books, cancellationToken);
+        // The body is read here rather than bound, so that a missing book (404) and a failed precondition (412)
+        // are answered before an invalid body (400), as RFC 9110 13.2.1 orders them.
+        var preconditions = BookPreconditions.Read(context.Request);
+        var now = BookDocuments.Now(clock);
+        BookRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync<BookRequest>(context.Request.Body, json.Value.SerializerOptions, cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            return await RefuseBodyAsync(id, preconditions, MalformedBody(BadRequestExceptionHandler.DescribeJson(ex)), books, cancellationToken);
+        }
+
+        if (request is null)
+        {
+            return await RefuseBodyAsync(id, preconditions, MalformedBody("The body is null; PUT takes a book, a JSON object."), books, cancellationToken);
+        }
+
+        if (BookInput.Validate(request, now.Year, out var errors) is not { } fields)
+        {
+            return await RefuseBodyAsync(id, preconditions, TypedResults.ValidationProblem(errors), books, cancellationToken);
+        }
+
+        return await UpdateAsync(id, preconditions, BookDocuments.Replace(fields, now), fields.Isbn, context, books, cancellationToken);
     }
 
     public static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> PatchBook(
@@ -210,10 +243,10 @@ public static class BooksApi
     {
         if (!IsMergePatch(context.Request.ContentType))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
-                detail: $"PATCH takes a JSON merge patch: send Content-Type: {MergePatchMediaType}.");
+            return UnsupportedMediaType($"PATCH takes a JSON merge patch: send Content-Type: {MergePatchMediaType}.");
         }
 
+        var preconditions = BookPreconditions.Read(context.Request);
         JsonDocument patch;
         try
         {
@@ -221,8 +254,7 @@ public static class BooksApi
         }
         catch (JsonException ex)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed request body",
-                detail: BadRequestExceptionHandler.DescribeJson(ex));
+            return await RefuseBodyAsync(id, preconditions, MalformedBody(BadRequestExceptionHandler.DescribeJson(ex)), books, cancellationToken);
         }
 
         using (patch)
@@ -230,11 +262,11 @@ public static class BooksApi
             var now = BookDocuments.Now(clock);
             if (BookInput.ValidatePatch(patch.RootElement, now.Year, out var errors) is not { } changes)
             {
-                return TypedResults.ValidationProblem(errors);
+                return await RefuseBodyAsync(id, preconditions, TypedResults.ValidationProblem(errors), books, cancellationToken);
             }
 
             var isbn = changes.FirstOrDefault(c => c.Field == "isbn")?.Value as string;
-            return await UpdateAsync(id, BookDocuments.Patch(changes, now), isbn, context, books, cancellationToken);
+            return await UpdateAsync(id, preconditions, BookDocuments.Patch(changes, now), isbn, context, books, cancellationToken);
         }
     }
 
@@ -249,28 +281,28 @@ public static class BooksApi
             return BookNotFound(id);
         }
 
-        var ifMatch = BookETag.IfMatchVersions(context.Request);
-        var result = await books.DeleteOneAsync(Current(objectId, ifMatch), cancellationToken);
+        var preconditions = BookPreconditions.Read(context.Request);
+        var result = await books.DeleteOneAsync(ById(objectId) & preconditions.VersionFilter(), cancellationToken);
         return result.DeletedCount == 1
             ? TypedResults.NoContent()
-            : await NotFoundOrStaleAsync(id, objectId, ifMatch, books, cancellationToken);
+            : await NotFoundOrStaleAsync(id, objectId, preconditions, books, cancellationToken);
     }
 
-    /// <summary>One findAndModify: applies the update only to the expected version, returns the result.</summary>
+    /// <summary>One findAndModify: applies the update only to a version the preconditions allow, returns the result.</summary>
     private static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        string id, UpdateDefinition<Book> update, string? isbn, HttpContext context, IMongoCollection<Book> books, CancellationToken cancellationToken)
+        string id, BookPreconditions preconditions, UpdateDefinition<Book> update, string? isbn, HttpContext context,
+        IMongoCollection<Book> books, CancellationToken cancellationToken)
     {
         if (!ObjectId.TryParse(id, out var objectId))
         {
             return BookNotFound(id);
         }
 
-        var ifMatch = BookETag.IfMatchVersions(context.Request);
         Book? updated;
         try
         {
             updated = await books.FindOneAndUpdateAsync(
-                Current(objectId, ifMatch),
+                ById(objectId) & preconditions.VersionFilter(),
                 update,
                 new FindOneAndUpdateOptions<Book> { ReturnDocument = ReturnDocument.After },
                 cancellationToken);
@@ -282,31 +314,48 @@ public static class BooksApi
 
         if (updated is null)
         {
-            return await NotFoundOrStaleAsync(id, objectId, ifMatch, books, cancellationToken);
+            return await NotFoundOrStaleAsync(id, objectId, preconditions, books, cancellationToken);
         }
 
         context.Response.Headers.ETag = BookETag.For(updated.Version);
         return TypedResults.Ok(BookResponse.From(updated));
     }
 
+    /// <summary>
+    /// A write whose body cannot be used still answers 404 for a missing book and 412 for a failed precondition
+    /// first (RFC 9110 13.2.1: preconditions are evaluated before the content is processed); only then 400.
+    /// </summary>
+    private static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> RefuseBodyAsync(
+        string id, BookPreconditions preconditions, Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult> bodyProblem,
+        IMongoCollection<Book> books, CancellationToken cancellationToken)
+    {
+        var current = ObjectId.TryParse(id, out var objectId)
+            ? await books.Find(ById(objectId)).FirstOrDefaultAsync(cancellationToken)
+            : null;
+        if (current is null)
+        {
+            return BookNotFound(id);
+        }
+
+        return preconditions.Allow(current.Version) ? bodyProblem : BookChanged(id, current.Version, preconditions);
+    }
+
     // Field-name filters, not lambdas: a lambda is translated from its expression tree on every request.
     private static FilterDefinition<Book> ById(ObjectId id) => Builders<Book>.Filter.Eq("_id", id);
 
-    private static FilterDefinition<Book> Current(ObjectId id, long[]? ifMatchVersions) =>
-        ifMatchVersions is null || ifMatchVersions is [BookETag.AnyVersion]
-            ? ById(id)
-            : ById(id) & Builders<Book>.Filter.In("version", ifMatchVersions);
-
-    /// <summary>After a write matched nothing: was the book missing, or at another version? (Nothing was written.)</summary>
+    /// <summary>After a write matched nothing: was the book missing, or did a precondition fail? (Nothing was written.)</summary>
     private static async Task<ProblemHttpResult> NotFoundOrStaleAsync(
-        string id, ObjectId objectId, long[]? ifMatch, IMongoCollection<Book> books, CancellationToken cancellationToken)
+        string id, ObjectId objectId, BookPreconditions preconditions, IMongoCollection<Book> books, CancellationToken cancellationToken)
     {
-        var current = ifMatch is null ? null : await books.Find(ById(objectId)).FirstOrDefaultAsync(cancellationToken);
-        return current is not null
-            ? TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "The book has changed",
-                detail: $"If-Match does not name the current version of book '{id}' (its ETag is now {BookETag.For(current.Version)}). Read it again, then retry.")
-            : BookNotFound(id);
+        var current = preconditions.Any ? await books.Find(ById(objectId)).FirstOrDefaultAsync(cancellationToken) : null;
+        return current is not null ? BookChanged(id, current.Version, preconditions) : BookNotFound(id);
     }
+
+    private static ProblemHttpResult BookChanged(string id, long version, BookPreconditions preconditions) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "The book has changed",
+            detail: preconditions.IfMatchAllows(version) && preconditions.IfNoneMatchHits(version)
+                ? $"If-None-Match matches the current version of book '{id}' (its ETag is {BookETag.For(version)}), so nothing was done."
+                : $"If-Match does not name the current version of book '{id}' (its ETag is now {BookETag.For(version)}). Read it again, then retry.");
 
     private static ProblemHttpResult BookNotFound(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Book not found",
@@ -315,6 +364,12 @@ public static class BooksApi
     private static ProblemHttpResult IsbnConflict(string? isbn) =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Duplicate ISBN",
             detail: isbn is null ? "Another book already has this ISBN." : $"Another book already has the ISBN {isbn}.");
+
+    private static ProblemHttpResult MalformedBody(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed request body", detail: detail);
+
+    private static ProblemHttpResult UnsupportedMediaType(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: detail);
 
     private static bool IsMergePatch(string? contentType) =>
         Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType)

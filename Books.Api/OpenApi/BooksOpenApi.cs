@@ -68,7 +68,7 @@ public static class BooksOpenApi
             Scheme = "bearer",
             BearerFormat = "JWT",
             Description =
-                $"A JWT whose `scope` (or `scp`) claim includes `{BooksSecurity.WriteScope}`, from the identity provider the " +
+                $"A JWT whose `scope` (or `scp`) claim includes `{BooksSecurity.WriteScope}` (`{BooksSecurity.AdminScope}` for the admin operations), from the identity provider the " +
                 "deployment trusts; in development, from the Aspire dashboard's \"Issue a development token\" command.",
         };
         return Task.CompletedTask;
@@ -77,11 +77,11 @@ public static class BooksOpenApi
     private static Task DescribeOperation(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         var metadata = context.Description.ActionDescriptor.EndpointMetadata;
-        if (metadata.OfType<IAuthorizeData>().Any(a => a.Policy == BooksSecurity.WritePolicy))
+        if (metadata.OfType<IAuthorizeData>().Select(a => BooksSecurity.ScopeOf(a.Policy)).OfType<string>().FirstOrDefault() is { } scope)
         {
             operation.Security =
             [
-                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SecuritySchemeName, context.Document)] = [BooksSecurity.WriteScope] },
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SecuritySchemeName, context.Document)] = [scope] },
             ];
         }
         else
@@ -366,7 +366,7 @@ public static class BooksOpenApi
                 ["authors[0]"] = new JsonArray($"'authors[0]' is at most {BookInput.MaxAuthorLength} characters long (214 given)."),
             }),
             ["401"] = Problem(401, "Unauthorized", "Writes need a bearer token (Authorization: Bearer ...) that this API accepts."),
-            ["403"] = Problem(403, "Forbidden", $"The bearer token lacks the {BooksSecurity.WriteScope} scope."),
+            ["403"] = Problem(403, "Forbidden", $"The bearer token lacks the scope this operation needs ({BooksSecurity.WriteScope}; {BooksSecurity.AdminScope} for the admin operations)."),
             ["404"] = Problem(404, "Book not found", $"No book has the id '{BookId}'."),
             ["409"] = Problem(409, "Duplicate ISBN", $"Another book already has the ISBN {Request.Isbn}."),
             ["412"] = Problem(412, "The book has changed",

@@ -17,6 +17,8 @@ public static class BooksSecurity
 {
     public const string WritePolicy = "books.write";
     public const string WriteScope = "books.write";
+    public const string AdminPolicy = "books.admin";
+    public const string AdminScope = "books.admin";
     public const string WritesPerWindowKey = "Books:RateLimit:WritesPerWindow";
     public const string WindowSecondsKey = "Books:RateLimit:WindowSeconds";
     public const int DefaultWritesPerWindow = 100;
@@ -73,7 +75,11 @@ public static class BooksSecurity
             .AddPolicy(WritePolicy, policy => policy
                 .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
-                .RequireAssertion(context => HasScope(context.User, WriteScope)));
+                .RequireAssertion(context => HasScope(context.User, WriteScope)))
+            .AddPolicy(AdminPolicy, policy => policy
+                .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => HasScope(context.User, AdminScope)));
 
         var permits = builder.Configuration.GetValue(WritesPerWindowKey, DefaultWritesPerWindow);
         var window = TimeSpan.FromSeconds(builder.Configuration.GetValue(WindowSecondsKey, DefaultWindowSeconds));
@@ -98,9 +104,23 @@ public static class BooksSecurity
     }
 
     /// <summary>Write endpoints: an authenticated caller with the write scope, within its rate limit.</summary>
-    public static RouteHandlerBuilder RequireWriter(this RouteHandlerBuilder endpoint) =>
+    public static RouteHandlerBuilder RequireWriter(this RouteHandlerBuilder endpoint) => endpoint.RequireCaller(WritePolicy);
+
+    /// <summary>Operator endpoints (OWASP API5, function-level authorization): the admin scope, in every
+    /// environment; <c>books.write</c> alone is 403. Counted against the same rate limit as writes.</summary>
+    public static RouteHandlerBuilder RequireAdmin(this RouteHandlerBuilder endpoint) => endpoint.RequireCaller(AdminPolicy);
+
+    /// <summary>The scope a policy asks for, as the OpenAPI document publishes it.</summary>
+    public static string? ScopeOf(string? policy) => policy switch
+    {
+        WritePolicy => WriteScope,
+        AdminPolicy => AdminScope,
+        _ => null,
+    };
+
+    private static RouteHandlerBuilder RequireCaller(this RouteHandlerBuilder endpoint, string policy) =>
         endpoint
-            .RequireAuthorization(WritePolicy)
+            .RequireAuthorization(policy)
             .AddEndpointFilter((context, next) =>
                 context.HttpContext.RequestServices.GetRequiredService<SharedWriteRateLimit>().InvokeAsync(context, next))
             .ProducesProblem(StatusCodes.Status401Unauthorized)

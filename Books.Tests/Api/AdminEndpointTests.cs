@@ -6,6 +6,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Books.Api.Books;
+using Books.Api.Security;
 using Books.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -18,32 +19,58 @@ public sealed class AdminEndpointTests(MongodStandInFixture mongod)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
+    // OWASP API5:2023 (broken function level authorization): an operator function is not open to every writer.
+    // The admin operations need books.admin in every environment; books.write alone is 403 and changes nothing.
     [Theory]
-    [InlineData("none", HttpStatusCode.Unauthorized)]
-    [InlineData("reader", HttpStatusCode.Forbidden)]
-    public async Task Delete_all_without_the_write_scope_is_refused_and_deletes_nothing(string token, HttpStatusCode expected)
+    [InlineData("POST", "/api/admin/books/seed", "none", "Production", HttpStatusCode.Unauthorized)]
+    [InlineData("POST", "/api/admin/books/seed", TestClients.Reader, "Production", HttpStatusCode.Forbidden)]
+    [InlineData("POST", "/api/admin/books/seed", "writer", "Production", HttpStatusCode.Forbidden)]
+    [InlineData("POST", "/api/admin/books/seed", "writer", "Development", HttpStatusCode.Forbidden)]
+    [InlineData("POST", "/api/admin/books/seed", TestClients.Admin, "Production", HttpStatusCode.OK)]
+    [InlineData("DELETE", "/api/admin/books", "none", "Development", HttpStatusCode.Unauthorized)]
+    [InlineData("DELETE", "/api/admin/books", TestClients.Reader, "Development", HttpStatusCode.Forbidden)]
+    [InlineData("DELETE", "/api/admin/books", "writer", "Development", HttpStatusCode.Forbidden)]
+    [InlineData("DELETE", "/api/admin/books", TestClients.Admin, "Development", HttpStatusCode.OK)]
+    public async Task Admin_operations_need_the_admin_scope_in_every_environment(
+        string method, string path, string caller, string environment, HttpStatusCode expected)
     {
-        await using var api = BooksApiHost.Create(mongod.NewDatabase());
+        await using var api = BooksApiHost.Create(mongod.NewDatabase(), environment: environment);
         using var writer = api.CreateWriterClient();
         await writer.CreateAsync(TestBooks.Body(), Cancellation);
-        using var caller = api.CreateClient();
-        if (token == "reader")
+        using var client = caller switch
         {
-            caller.DefaultRequestHeaders.Authorization = new("Bearer", await BooksApiHost.Identity.Tokens.ReaderTokenAsync(Cancellation));
-        }
+            "none" => api.CreateClient(),
+            "writer" => api.CreateWriterClient(),
+            _ => api.CreateClientOf(caller),
+        };
 
-        using var response = await caller.DeleteAsync("/api/admin/books", Cancellation);
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), Cancellation);
 
         Assert.Equal(expected, response.StatusCode);
-        var page = await caller.GetFromJsonAsync<JsonElement>("/api/books?limit=5", Cancellation);
-        Assert.Equal(1, page.GetProperty("items").GetArrayLength());
+        var page = await writer.GetFromJsonAsync<JsonElement>("/api/books?limit=2", Cancellation);
+        var stored = page.GetProperty("items").GetArrayLength();
+        if (expected == HttpStatusCode.OK)
+        {
+            var result = await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+            Assert.Equal(method == "DELETE" ? 1 : BookSamples.Load().Count, result.GetProperty(method == "DELETE" ? "deleted" : "inserted").GetInt32());
+            Assert.Equal(method == "DELETE" ? 0 : 2, stored);
+        }
+        else
+        {
+            Assert.Equal(1, stored); // refused: nothing loaded, nothing deleted
+            var problem = await response.ProblemAsync(Cancellation);
+            if (expected == HttpStatusCode.Forbidden)
+            {
+                Assert.Contains(BooksSecurity.AdminScope, problem.GetProperty("detail").GetString());
+            }
+        }
     }
 
     [Fact]
     public async Task Delete_all_in_development_deletes_every_book_and_counts_them()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
-        using var writer = api.CreateWriterClient();
+        using var writer = api.CreateAdminClient();
         using var deleted = new MetricCollector<long>(api.Services.GetRequiredService<IMeterFactory>(), BooksMetrics.MeterName, "books.deleted");
         for (var i = 0; i < 3; i++)
         {

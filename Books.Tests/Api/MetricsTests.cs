@@ -120,7 +120,7 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
     public async Task Seeding_counts_only_the_books_it_inserted()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
-        using var client = api.CreateWriterClient();
+        using var client = api.CreateAdminClient();
         using var created = new MetricCollector<long>(api.Services.GetRequiredService<IMeterFactory>(), BooksMetrics.MeterName, "books.created");
 
         (await client.PostAsync("/api/admin/books/seed", null, Cancellation)).EnsureSuccessStatusCode().Dispose();
@@ -133,7 +133,7 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
     public async Task Racing_seeds_insert_each_sample_once_and_all_succeed()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
-        var clients = Enumerable.Range(0, 4).Select(_ => api.CreateWriterClient()).ToList();
+        var clients = Enumerable.Range(0, 4).Select(_ => api.CreateAdminClient()).ToList();
 
         var responses = await Task.WhenAll(clients.Select(c => c.PostAsync("/api/admin/books/seed", null, Cancellation)));
 
@@ -155,7 +155,7 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
         var connectionString = mongod.NewDatabase();
         var database = MongoUrl.Create(connectionString).DatabaseName;
         await using var api = BooksApiHost.Create(connectionString);
-        using var client = api.CreateWriterClient();
+        using var client = api.CreateAdminClient();
         var samples = BookSamples.Load();
         const int WonByTheOtherSeed = 3;
         for (var i = 0; i < WonByTheOtherSeed; i++)

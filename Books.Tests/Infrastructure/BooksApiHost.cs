@@ -47,6 +47,10 @@ public static class BooksApiHost
     public static HttpClient CreateWriterClient(this WebApplicationFactory<Book> api) =>
         api.CreateClientOf(Identity.Clients.NextWriter());
 
+    /// <summary>A client that carries a token with the write and admin scopes from the provider.</summary>
+    public static HttpClient CreateAdminClient(this WebApplicationFactory<Book> api) =>
+        api.CreateClientOf(TestClients.Admin);
+
     /// <summary>A client that carries a token of <paramref name="clientId"/>'s from the provider.</summary>
     public static HttpClient CreateClientOf(this WebApplicationFactory<Book> api, string clientId, string scopes = "")
     {

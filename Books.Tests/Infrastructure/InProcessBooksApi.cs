@@ -13,5 +13,7 @@ public sealed class InProcessBooksApi : IAsyncDisposable
 
     public HttpClient CreateWriterClient() => _host.CreateWriterClient();
 
+    public HttpClient CreateAdminClient() => _host.CreateAdminClient();
+
     public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
