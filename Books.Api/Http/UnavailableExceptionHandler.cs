@@ -18,9 +18,11 @@ internal sealed partial class UnavailableExceptionHandler(
     {
         var (title, detail) = exception switch
         {
-            _ when IsUnavailable(exception) => ("Database unavailable", "The book store cannot reach its database right now; retry shortly."),
             IdentityProviderUnavailableException => ("Identity provider unavailable",
                 "The book store cannot reach the identity provider that vouches for bearer tokens, so it cannot check yours right now; retry shortly."),
+            _ when TookTooLong(exception) => ("Query took too long",
+                "The book store gave up on this query at its time limit; retry shortly, or narrow the query."),
+            _ when IsUnavailable(exception) => ("Database unavailable", "The book store cannot reach its database right now; retry shortly."),
             _ => (null, null),
         };
         if (title is null)
@@ -38,9 +40,42 @@ internal sealed partial class UnavailableExceptionHandler(
         });
     }
 
-    // Server selection gives up with a TimeoutException; a dropped connection is a MongoConnectionException.
-    internal static bool IsUnavailable(Exception exception) =>
-        exception is TimeoutException or MongoConnectionException or MongoNotPrimaryException or MongoNodeIsRecoveringException;
+    /// <summary>
+    /// Whether <paramref name="exception"/> means "MongoDB cannot be reached right now", so a retry later may
+    /// succeed: server selection gave up (TimeoutException), a connection failed or was refused, the pool is
+    /// paused after such a failure, the server is not (or no longer) primary or is shutting down, or the driver
+    /// labelled the error retryable (the retryable-writes specification's RetryableWriteError, also carried by
+    /// write-concern errors) or the error code is one of that specification's retryable codes, or a driver exception
+    /// carries a socket or I/O error; whether thrown as it is or wrapped inside another exception.
+    /// </summary>
+    internal static bool IsUnavailable(Exception exception) => exception switch
+    {
+        TimeoutException or MongoConnectionException or MongoConnectionPoolPausedException
+            or MongoNotPrimaryException or MongoNodeIsRecoveringException => true,
+        MongoException mongo when mongo.HasErrorLabel(RetryableWriteErrorLabel) => true,
+        MongoWriteConcernException writeConcern when WriteConcernErrorCode(writeConcern) is { } code && s_retryableCodes.Contains(code) => true,
+        MongoCommandException command when s_retryableCodes.Contains(command.Code) => true,
+        MongoException { InnerException: System.Net.Sockets.SocketException or IOException } => true, // the network, under another driver type
+        AggregateException aggregate => aggregate.InnerExceptions.Any(IsUnavailable),
+        _ => exception.InnerException is { } inner && IsUnavailable(inner),
+    };
+
+    /// <summary>MongoDB stopped the operation at its time limit (maxTimeMS; error 50, MaxTimeMSExpired).</summary>
+    internal static bool TookTooLong(Exception exception) =>
+        exception is MongoExecutionTimeoutException || (exception.InnerException is { } inner && TookTooLong(inner));
+
+    private const string RetryableWriteErrorLabel = "RetryableWriteError";
+
+    // The retryable-writes specification's list: HostUnreachable, HostNotFound, NetworkTimeout, ShutdownInProgress,
+    // PrimarySteppedDown, ExceededTimeLimit, SocketException, NotWritablePrimary, InterruptedAtShutdown,
+    // InterruptedDueToReplStateChange, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary.
+    private static readonly HashSet<int> s_retryableCodes = [6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436];
+
+    private static int? WriteConcernErrorCode(MongoWriteConcernException exception) =>
+        exception.WriteConcernResult?.Response?.GetValue("writeConcernError", null) is MongoDB.Bson.BsonDocument error
+        && error.GetValue("code", null) is { IsInt32: true } code
+            ? code.AsInt32
+            : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Title} ({ExceptionType}); answered 503.")]
     private partial void LogUnavailable(string title, string exceptionType);
