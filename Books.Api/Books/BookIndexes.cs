@@ -1,25 +1,35 @@
-using Microsoft.Extensions.Diagnostics.HealthChecks;
+using System.Collections.Concurrent;
 using Books.Api.Security;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MongoDB.Driver;
 
 namespace Books.Api.Books;
 
 /// <summary>
-/// Ensures the indexes at startup (createIndexes is idempotent), retrying while MongoDB is unreachable:
-/// the books collection's, and the TTL index that expires the write rate limit's past windows. Until they
-/// exist the <c>books-indexes</c> check keeps the API unready, because without the unique ISBN index a
-/// duplicate could slip in.
+/// Ensures the indexes at startup (createIndexes is idempotent), each on its own: the books collection's, and the
+/// TTL index that expires the write rate limit's past windows. Writes that store a book wait for the unique ISBN
+/// index (<see cref="IsbnIndexReady"/>; without it a duplicate could slip in); the others build in the background.
+/// An error that retrying cannot clear (an existing index in the way, codes 85/86; a missing privilege, 13) stops
+/// the retries of that index and puts MongoDB's message in the <c>books-indexes</c> check; anything else (MongoDB
+/// unreachable, say) is retried with a backoff up to <see cref="MaxRetryDelay"/>.
 /// </summary>
 public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoCollection<WriteWindow> writeWindows, ILogger<BookIndexes> logger)
     : BackgroundService, IHealthCheck
 {
     public const string HealthCheckName = "books-indexes";
+    public const string IsbnIndexName = "isbn_unique";
     internal static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
-    private volatile bool _ready;
+    internal static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
+
+    // IndexOptionsConflict, IndexKeySpecsConflict, Unauthorized: the same request fails the same way until someone acts.
+    private static readonly HashSet<int> s_permanentCodes = [85, 86, 13];
+
+    private readonly ConcurrentDictionary<string, IndexState> _states = new(StringComparer.Ordinal);
+    private int _announced;
 
     public static IReadOnlyList<CreateIndexModel<Book>> Models { get; } =
     [
-        new(Builders<Book>.IndexKeys.Ascending(b => b.Isbn), new CreateIndexOptions { Name = "isbn_unique", Unique = true }),
+        new(Builders<Book>.IndexKeys.Ascending(b => b.Isbn), new CreateIndexOptions { Name = IsbnIndexName, Unique = true }),
         new(Builders<Book>.IndexKeys.Ascending(b => b.TitleKey).Ascending(b => b.Id), new CreateIndexOptions { Name = "title_id" }),
         new(Builders<Book>.IndexKeys.Ascending(b => b.YearKey).Ascending(b => b.Id), new CreateIndexOptions { Name = "year_id" }),
         new(Builders<Book>.IndexKeys.Ascending(b => b.CreatedAt).Ascending(b => b.Id), new CreateIndexOptions { Name = "created_id" }),
@@ -27,36 +37,108 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoColl
         new(Builders<Book>.IndexKeys.Ascending(b => b.Tags), new CreateIndexOptions { Name = "tags" }),
     ];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>The unique ISBN index exists: a write cannot store a second book with an ISBN already stored.</summary>
+    public bool IsbnIndexReady => _states.TryGetValue(IsbnIndexName, out var state) && state.Ready;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromSeconds(1);
+        var indexes = Models
+            .Select(model => (Name: model.Options.Name!, Create: (Func<CancellationToken, Task>)(token => books.Indexes.CreateOneAsync(model, cancellationToken: token))))
+            .Append((Name: WriteWindow.ExpiryIndex.Options.Name!, Create: token => writeWindows.Indexes.CreateOneAsync(WriteWindow.ExpiryIndex, cancellationToken: token)))
+            .ToList();
+        foreach (var (name, _) in indexes)
+        {
+            _states[name] = IndexState.Pending;
+        }
+
+        return Task.WhenAll(indexes.Select(index => EnsureAsync(index.Name, index.Create, stoppingToken)));
+    }
+
+    private async Task EnsureAsync(string name, Func<CancellationToken, Task> create, CancellationToken stoppingToken)
+    {
+        var delay = FirstRetryDelay;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await books.Indexes.CreateManyAsync(Models, stoppingToken);
-                await writeWindows.Indexes.CreateOneAsync(WriteWindow.ExpiryIndex, cancellationToken: stoppingToken);
-                _ready = true;
-                LogIndexesReady(Models.Count + 1);
+                await create(stoppingToken);
+                _states[name] = IndexState.Created;
+                if (_states.Values.All(state => state.Ready) && Interlocked.Exchange(ref _announced, 1) == 0)
+                {
+                    LogIndexesReady(_states.Count);
+                }
+
+                return;
+            }
+            catch (MongoCommandException ex) when (s_permanentCodes.Contains(ex.Code))
+            {
+                _states[name] = IndexState.Failed(ex.ErrorMessage ?? ex.Message);
+                LogIndexFailedForGood(ex, name, ex.Code);
                 return;
             }
             catch (Exception ex) when (ex is MongoException or TimeoutException)
             {
-                LogIndexesFailed(ex, delay.TotalSeconds);
+                LogIndexFailed(ex, name, delay.TotalSeconds);
                 await Task.Delay(delay, stoppingToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
             }
         }
     }
 
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_ready
-            ? HealthCheckResult.Healthy()
-            : new HealthCheckResult(context.Registration.FailureStatus, "The books indexes are not created yet."));
+    /// <summary>
+    /// Healthy once every index exists. Unhealthy while the unique ISBN index does not (writes answer 503);
+    /// Degraded (still ready) while another index is missing, since queries then scan more than they should.
+    /// A failure retrying cannot clear is described with MongoDB's own message.
+    /// </summary>
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var missing = _states.Where(entry => !entry.Value.Ready).OrderBy(entry => entry.Key, StringComparer.Ordinal).ToList();
+        if (_states.IsEmpty)
+        {
+            return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, "Writes wait for the unique ISBN index. The books indexes are not created yet."));
+        }
+
+        if (missing.Count == 0)
+        {
+            return Task.FromResult(HealthCheckResult.Healthy());
+        }
+
+        var description = string.Join(" ", missing.Select(entry => entry.Value.Error is { } error
+            ? $"Index {entry.Key} cannot be created, and is not retried until books-api restarts: {error}"
+            : $"Index {entry.Key} is not created yet."));
+        return Task.FromResult(IsbnIndexReady
+            ? HealthCheckResult.Degraded(description)
+            : new HealthCheckResult(context.Registration.FailureStatus, "Writes wait for the unique ISBN index. " + description));
+    }
+
+    private sealed record IndexState(bool Ready, string? Error)
+    {
+        public static readonly IndexState Pending = new(false, null);
+        public static readonly IndexState Created = new(true, null);
+
+        public static IndexState Failed(string error) => new(false, error);
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Books indexes ensured ({Count}).")]
     private partial void LogIndexesReady(int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ensure the books indexes; retrying in {DelaySeconds} s.")]
-    private partial void LogIndexesFailed(Exception exception, double delaySeconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ensure index {Index}; retrying in {DelaySeconds} s.")]
+    private partial void LogIndexFailed(Exception exception, string index, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Index {Index} cannot be created (MongoDB error {Code}), and is not retried: fix the cause and restart books-api.")]
+    private partial void LogIndexFailedForGood(Exception exception, string index, int code);
+
+    /// <summary>Endpoint filter for writes that store a book: 503 with Retry-After until the unique ISBN index exists.</summary>
+    internal static ValueTask<object?> WaitForIsbnIndex(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (context.HttpContext.RequestServices.GetRequiredService<BookIndexes>().IsbnIndexReady)
+        {
+            return next(context);
+        }
+
+        context.HttpContext.Response.Headers.RetryAfter = "5";
+        return ValueTask.FromResult<object?>(TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Not ready for writes",
+            detail: "The book store stores no book until its unique ISBN index exists, so that no ISBN is stored twice; retry shortly."));
+    }
 }

@@ -16,6 +16,7 @@ public static class BooksAdminApi
         admin.MapPost("/seed", SeedSampleBooks)
             .WithName(nameof(SeedSampleBooks))
             .RequireAdmin()
+            .AddEndpointFilter(BookIndexes.WaitForIsbnIndex)
             .WithSummary("Load the sample books")
             .WithDescription("Idempotent: inserts the shipped sample books whose ISBN is not stored yet. Needs the books.admin scope.");
 

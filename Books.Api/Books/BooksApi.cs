@@ -50,6 +50,7 @@ public static class BooksApi
             .WithSummary("Add a book")
             .WithDescription("Answers 201 with the stored book, its Location and ETag; 409 when another book has the same ISBN.")
             .RequireWriter()
+            .AddEndpointFilter(BookIndexes.WaitForIsbnIndex)
             .ProducesBookBodyProblems();
 
         api.MapPut("/{id}", ReplaceBook)
@@ -58,6 +59,7 @@ public static class BooksApi
             .WithDescription("Replaces every client-owned field. With If-Match, only if the book is still at that version.")
             .Accepts<BookRequest>(MediaTypeNames.Application.Json)
             .RequireWriter()
+            .AddEndpointFilter(BookIndexes.WaitForIsbnIndex)
             .ProducesBookBodyProblems()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
@@ -68,6 +70,7 @@ public static class BooksApi
             .WithDescription("An RFC 7396 merge patch: fields given are set, fields given as null are removed. With If-Match, only if the book is still at that version.")
             .Accepts<BookPatchRequest>(MergePatchMediaType)
             .RequireWriter()
+            .AddEndpointFilter(BookIndexes.WaitForIsbnIndex)
             .ProducesBookBodyProblems()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);

@@ -41,4 +41,19 @@ public static class Eventually
 
         throw new TimeoutException($"Never true: {what}.");
     }
+
+    public static async Task TrueAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(s_interval, cancellationToken);
+        }
+
+        throw new TimeoutException($"Never true: {what}.");
+    }
 }

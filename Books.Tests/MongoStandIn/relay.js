@@ -44,11 +44,19 @@ const failure = (code, codeName, errmsg) => ({ ok: 0, errmsg, code, codeName });
 
 // Fail points set by configureFailPoint, as mongod takes it ({ configureFailPoint, mode: 'alwaysOn' | 'off' |
 // { times: n }, data }), for every connection of this server. mongod's own fail points need
-// enableTestCommands; the stand-in knows only this one:
-//   upsertMissesConcurrentInsert: in the next update command(s) on data.namespace ("<db>.<collection>";
+// enableTestCommands; the stand-in knows these two:
+//   upsertMissesConcurrentInsert (its own): in the next update command(s) on data.namespace ("<db>.<collection>";
 //   any when absent), each upsert matches no stored document, as when another client's insert of the same key
 //   commits between the upsert's match and its insert.
-const FAIL_POINTS = new Set(['upsertMissesConcurrentInsert']);
+//   failCommand (mongod's, as the drivers' specification tests use it): the next command(s) named in
+//   data.failCommands on data.namespace (any when absent) are not run; the reply is mongod's error for
+//   data.errorCode (with data.errorLabels), or { ok: 1, writeConcernError: data.writeConcernError }. This gives the
+//   answers the stand-in never produces itself: 50 MaxTimeMSExpired, 85/86 index conflicts, 13 Unauthorized, labels.
+const FAIL_POINTS = new Set(['upsertMissesConcurrentInsert', 'failCommand']);
+const CODE_NAMES = {
+  6: 'HostUnreachable', 13: 'Unauthorized', 50: 'MaxTimeMSExpired', 85: 'IndexOptionsConflict',
+  86: 'IndexKeySpecsConflict', 91: 'ShutdownInProgress', 189: 'PrimarySteppedDown', 262: 'ExceededTimeLimit',
+};
 const failPoints = new Map(); // name -> { remaining, data }
 const failPointCounts = new Map(); // name -> times it took effect
 
@@ -69,6 +77,22 @@ function failPointApplies(name, namespace) {
   if (--point.remaining <= 0) failPoints.delete(name);
   failPointCounts.set(name, (failPointCounts.get(name) ?? 0) + 1);
   return true;
+}
+
+// mongod's reply to a command that failCommand fails, or null when the fail point does not apply to it.
+function failCommandReply(message, name) {
+  const point = failPoints.get('failCommand');
+  if (!point || !(point.data.failCommands ?? []).some((failed) => failed.toLowerCase() === name)) return null;
+  const { document } = wire.decode(message, { promoteBuffers: true });
+  const collection = document[Object.keys(document)[0]];
+  if (!failPointApplies('failCommand', `${document.$db}.${collection}`)) return null;
+  const { errorCode, errorLabels, writeConcernError } = point.data;
+  if (writeConcernError) return { ok: 1, n: 0, writeConcernError, ...(errorLabels ? { errorLabels } : {}) };
+  return {
+    ok: 0, code: errorCode, codeName: CODE_NAMES[errorCode] ?? '',
+    errmsg: point.data.errmsg ?? "Failing command via 'failCommand' failpoint",
+    ...(errorLabels ? { errorLabels } : {}),
+  };
 }
 
 // Runs an update command under upsertMissesConcurrentInsert: statement by statement, each upsert's match
@@ -179,6 +203,11 @@ class Session {
   // and pass jongodb's reply document through transform.
   handle(message, name) {
     const emulation = this.emulation;
+    const failed = name && failPoints.has('failCommand') ? failCommandReply(message, name) : null;
+    if (failed) {
+      const request = wire.decode(message, { promoteBuffers: true });
+      return { reply: wire.reply(request, failed) };
+    }
     if (!name || (!emulation && name !== 'configurefailpoint')) return { transform: null };
     const request = wire.decode(message, { promoteBuffers: true });
     const answer = (document) => ({ reply: wire.reply(request, document) });
