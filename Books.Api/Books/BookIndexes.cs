@@ -13,7 +13,7 @@ namespace Books.Api.Books;
 /// the retries of that index and puts MongoDB's message in the <c>books-indexes</c> check; anything else (MongoDB
 /// unreachable, say) is retried with a backoff up to <see cref="MaxRetryDelay"/>.
 /// </summary>
-public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoCollection<WriteWindow> writeWindows, ILogger<BookIndexes> logger)
+public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoCollection<WriteLog> writeLogs, ILogger<BookIndexes> logger)
     : BackgroundService, IHealthCheck
 {
     public const string HealthCheckName = "books-indexes";
@@ -44,7 +44,7 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoColl
     {
         var indexes = Models
             .Select(model => (Name: model.Options.Name!, Create: (Func<CancellationToken, Task>)(token => books.Indexes.CreateOneAsync(model, cancellationToken: token))))
-            .Append((Name: WriteWindow.ExpiryIndex.Options.Name!, Create: token => writeWindows.Indexes.CreateOneAsync(WriteWindow.ExpiryIndex, cancellationToken: token)))
+            .Append((Name: WriteLog.ExpiryIndex.Options.Name!, Create: token => writeLogs.Indexes.CreateOneAsync(WriteLog.ExpiryIndex, cancellationToken: token)))
             .ToList();
         foreach (var (name, _) in indexes)
         {

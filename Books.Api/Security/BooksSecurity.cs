@@ -89,9 +89,9 @@ public static class BooksSecurity
         }
 
         builder.Services.AddSingleton(services =>
-            services.GetRequiredService<IMongoDatabase>().GetCollection<WriteWindow>(WriteWindow.CollectionName));
+            services.GetRequiredService<IMongoDatabase>().GetCollection<WriteLog>(WriteLog.CollectionName));
         builder.Services.AddSingleton(services => new SharedWriteRateLimit(
-            services.GetRequiredService<IMongoCollection<WriteWindow>>(), services.GetRequiredService<TimeProvider>(), permits, window));
+            services.GetRequiredService<IMongoCollection<WriteLog>>(), services.GetRequiredService<TimeProvider>(), permits, window));
 
         return builder;
     }

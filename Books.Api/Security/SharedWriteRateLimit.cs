@@ -1,53 +1,83 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Books.Api.Books;
+using MongoDB.Bson;
 using MongoDB.Bson.Serialization.Attributes;
 using MongoDB.Driver;
 
 namespace Books.Api.Security;
 
-/// <summary>One caller's writes in one window, as counted in MongoDB.</summary>
-public sealed record WriteWindow(
+/// <summary>
+/// One caller's admitted writes, as kept in MongoDB: a fixed number of slots (the limit), each the time of an
+/// admitted write in Unix milliseconds, or 0 when unused.
+/// </summary>
+public sealed record WriteLog(
     [property: BsonId] string Id,
-    [property: BsonElement("count")] int Count,
+    [property: BsonElement("log")] long[] Log,
     [property: BsonElement("expiresAt")] DateTime ExpiresAt)
 {
     public const string CollectionName = "write_rate_limits";
 
-    /// <summary>Windows are removed by MongoDB's TTL monitor once they have passed.</summary>
-    public static CreateIndexModel<WriteWindow> ExpiryIndex { get; } = new(
-        Builders<WriteWindow>.IndexKeys.Ascending(w => w.ExpiresAt),
+    /// <summary>A caller's log is removed by MongoDB's TTL monitor once its last write is a window old.</summary>
+    public static CreateIndexModel<WriteLog> ExpiryIndex { get; } = new(
+        Builders<WriteLog>.IndexKeys.Ascending(w => w.ExpiresAt),
         new CreateIndexOptions { Name = "expiresAt_ttl", ExpireAfter = TimeSpan.Zero });
 }
 
 /// <summary>
-/// At most <c>permits</c> writes per caller per fixed window, counted in MongoDB, the store every replica
-/// of books-api already shares: one atomic upsert per write (the window's document, keyed by a hash of the
-/// caller and the window's start), so a caller spread over any number of replicas gets the same budget.
-/// Windows are aligned to the clock, so all replicas agree on them. If MongoDB cannot be reached the
-/// upsert fails like any other call to it, and the request ends as a 503.
+/// At most <c>permits</c> writes per caller in any span of one window's length, closed at both ends (a sliding log:
+/// fixed windows would let a caller make twice the limit across a window's edge), counted in MongoDB, the store
+/// every replica of books-api already shares, so a caller spread over any number of replicas gets one budget.
+/// <para>
+/// The caller's document (keyed by a hash of the caller and the limit) has <c>permits</c> slots. A write is
+/// admitted by one atomic findAndModify that matches only if some slot is older than one window (or unused) and
+/// writes the time into that slot (the positional <c>$</c> operator). Only writes older than a window are ever
+/// overwritten, so the slots always hold every admitted write of the last window: a slot is free exactly when
+/// fewer than <c>permits</c> were admitted in it. A caller's first write inserts the document; an insert that
+/// collides with it (duplicate key) means the log was full. Only a refusal reads the log again, for Retry-After.
+/// If MongoDB cannot be reached the call fails like any other, and the request ends as a 503.
+/// </para>
 /// </summary>
-public sealed class SharedWriteRateLimit(IMongoCollection<WriteWindow> windows, TimeProvider clock, int permits, TimeSpan window) : IEndpointFilter
+public sealed class SharedWriteRateLimit(IMongoCollection<WriteLog> logs, TimeProvider clock, int permits, TimeSpan window) : IEndpointFilter
 {
-    private static readonly FindOneAndUpdateOptions<WriteWindow> s_upsert = new() { IsUpsert = true, ReturnDocument = ReturnDocument.After };
-
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var now = clock.GetUtcNow();
-        var start = new DateTimeOffset(now.Ticks - (now.Ticks % window.Ticks), TimeSpan.Zero);
-        var end = start + window;
-        var counted = await windows.FindOneAndUpdateAsync(
-            Builders<WriteWindow>.Filter.Eq(w => w.Id, $"{CallerKey(http)}:{start.ToUnixTimeSeconds()}"),
-            Builders<WriteWindow>.Update.Inc(w => w.Count, 1).SetOnInsert(w => w.ExpiresAt, end.UtcDateTime),
-            s_upsert,
-            http.RequestAborted);
-        if (counted.Count <= permits)
+        var caller = $"{CallerKey(http)}:{permits}/{(long)window.TotalMilliseconds}";
+        var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var windowMs = (long)window.TotalMilliseconds;
+        var expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(nowMs + windowMs).UtcDateTime;
+        var filter = Builders<WriteLog>.Filter;
+
+        var admitted = await logs.FindOneAndUpdateAsync(
+            filter.Eq(w => w.Id, caller) & filter.Lt("log", nowMs - windowMs), // some slot is older than [now - window, now]
+            Builders<WriteLog>.Update.Set("log.$", nowMs).Set(w => w.ExpiresAt, expiresAt),
+            cancellationToken: http.RequestAborted);
+        if (admitted is null)
         {
-            return await next(context);
+            try
+            {
+                // No free slot, or no log yet: a first write creates it; if it is there, it is full.
+                var log = new long[permits];
+                log[0] = nowMs;
+                await logs.InsertOneAsync(new WriteLog(caller, log, expiresAt), cancellationToken: http.RequestAborted);
+            }
+            catch (MongoException ex) when (DuplicateKey.Is(ex))
+            {
+                return await RefuseAsync(http, caller, nowMs, windowMs);
+            }
         }
 
-        var retryAfter = (int)Math.Ceiling((end - now).TotalSeconds); // at least 1: the window ends after now
+        return await next(context);
+    }
+
+    private async Task<object?> RefuseAsync(HttpContext http, string caller, long nowMs, long windowMs)
+    {
+        // The oldest logged write leaves the last window (closed at both ends) one millisecond after it is a window old.
+        var log = await logs.Find(Builders<WriteLog>.Filter.Eq(w => w.Id, caller)).FirstOrDefaultAsync(http.RequestAborted);
+        var leavesMs = (log?.Log.Min() ?? nowMs) + windowMs + 1;
+        var retryAfter = Math.Max(1, (int)Math.Ceiling((leavesMs - nowMs) / 1000.0));
         http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         return TypedResults.Problem(
             statusCode: StatusCodes.Status429TooManyRequests,

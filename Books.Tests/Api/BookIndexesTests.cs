@@ -41,7 +41,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
                 "year_id { yearKey: 1, _id: 1 }",
             ],
             books);
-        Assert.Equal(["expiresAt_ttl { expiresAt: 1 } expireAfterSeconds 0"], await IndexesAsync(database, WriteWindow.CollectionName));
+        Assert.Equal(["expiresAt_ttl { expiresAt: 1 } expireAfterSeconds 0"], await IndexesAsync(database, WriteLog.CollectionName));
     }
 
     [Fact]

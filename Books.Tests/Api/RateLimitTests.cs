@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Net.Http.Json;
+using Books.Api.Books;
 using Books.Api.Security;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Books.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using MongoDB.Driver;
@@ -9,9 +11,9 @@ using MongoDB.Driver;
 namespace Books.Tests.Api;
 
 /// <summary>
-/// The write rate limit on a clock the test moves: windows aligned to the clock, the budget per caller, the
-/// Retry-After that names the seconds left, and the window's record in MongoDB (keyed by a hash, expiring
-/// when the window ends).
+/// The write rate limit on a clock the test moves: the budget per caller over any span of one window, the
+/// Retry-After that names the seconds until a write leaves that span, and the caller's record in MongoDB (keyed by
+/// a hash, expiring a window after its last write).
 /// </summary>
 [Collection(MongodStandInCollection.Name)]
 public sealed class RateLimitTests(MongodStandInFixture mongod)
@@ -21,11 +23,84 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
     private static readonly DateTimeOffset s_windowStart = new(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
+    // The promise (README, RELIABILITY.md): at most Permits writes per caller in any span of one window's length.
+    // Fixed windows break it at their edge: 3 writes at 59 s and 3 more at 60 s would be 6 within one second.
     [Fact]
-    public async Task A_caller_gets_its_permits_per_clock_aligned_window_then_429_with_the_seconds_left()
+    public async Task No_span_of_one_window_admits_more_than_the_limit_not_even_across_a_clock_minute()
     {
-        var clock = new ManualClock(s_windowStart.AddSeconds(15.5));
-        await using var api = BooksApiHost.Create(
+        var clock = new ManualClock(s_windowStart.AddSeconds(59));
+        await using var api = CreateApi(clock);
+        using var alice = api.CreateWriterClient();
+        using var other = api.CreateWriterClient();
+
+        foreach (var at in new[] { 59.0, 59.5, 59.9 })
+        {
+            clock.Now = s_windowStart.AddSeconds(at);
+            Assert.Equal(HttpStatusCode.BadRequest, await StatusOfWriteAsync(alice)); // admitted, then refused by validation
+        }
+
+        clock.Now = s_windowStart.AddSeconds(60); // a new clock minute: a fixed window would start again here
+        using (var limited = await WriteAsync(alice))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(60), limited.Headers.RetryAfter?.Delta); // the write at 59 s leaves after 119 s: 59.001 s, rounded up
+            var problem = await limited.ProblemAsync(Cancellation);
+            Assert.Equal("Too many writes", problem.GetProperty("title").GetString());
+            Assert.Equal($"At most {Permits} writes per 60 s per caller; retry after the Retry-After delay.", problem.GetProperty("detail").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, await StatusOfWriteAsync(other)); // another caller has a budget of its own
+
+        clock.Now = s_windowStart.AddSeconds(119); // exactly one window after the first write: it still counts
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusOfWriteAsync(alice));
+        clock.Now = s_windowStart.AddSeconds(119.001);
+        Assert.Equal(HttpStatusCode.BadRequest, await StatusOfWriteAsync(alice));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusOfWriteAsync(alice)); // 59.5, 59.9 and 119.001 fill it again
+
+        // One record per caller: its id is a hash (no subject stored); it holds the admitted writes of the last
+        // window only, and expires a window after the last attempt.
+        var logs = await api.Services.GetRequiredService<IMongoCollection<WriteLog>>()
+            .Find(FilterDefinition<WriteLog>.Empty).ToListAsync(Cancellation);
+        Assert.Equal(2, logs.Count);
+        var log = Assert.Single(logs, l => l.Log.Count(at => at > 0) == Permits);
+        Assert.Matches("^[0-9a-f]{32}:3/60000$", log.Id);
+        Assert.Equal(new[] { 59.5, 59.9, 119.001 }.Select(at => s_windowStart.AddSeconds(at).ToUnixTimeMilliseconds()), log.Log.Order());
+        Assert.Equal(s_windowStart.AddSeconds(119.001).Add(s_window).UtcDateTime, log.ExpiresAt.ToUniversalTime());
+    }
+
+    [Fact]
+    public async Task Random_arrivals_are_refused_exactly_when_the_last_window_already_holds_the_limit()
+    {
+        var clock = new ManualClock(s_windowStart);
+        await using var api = CreateApi(clock);
+        using var caller = api.CreateWriterClient();
+        var random = new Random(20261202);
+        var admitted = new List<DateTimeOffset>();
+        var wrong = new List<string>();
+
+        for (var i = 0; i < 150; i++)
+        {
+            clock.Now += TimeSpan.FromMilliseconds(random.Next(0, 40_000));
+            var inLastWindow = admitted.Count(at => at >= clock.Now - s_window); // the closed span [now - window, now]
+            var status = await StatusOfWriteAsync(caller);
+            if (status == HttpStatusCode.BadRequest)
+            {
+                admitted.Add(clock.Now);
+            }
+
+            var expected = inLastWindow < Permits ? HttpStatusCode.BadRequest : HttpStatusCode.TooManyRequests;
+            if (status != expected)
+            {
+                wrong.Add($"at {(clock.Now - s_windowStart).TotalSeconds:0.000} s with {inLastWindow} in the last window: {(int)status}");
+            }
+        }
+
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+        Assert.InRange(admitted.Count, Permits, 149); // both answers were exercised
+    }
+
+    private WebApplicationFactory<Book> CreateApi(ManualClock clock) =>
+        BooksApiHost.Create(
             mongod.NewDatabase(),
             services => services.AddSingleton<TimeProvider>(clock),
             new Dictionary<string, string>
@@ -33,54 +108,9 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
                 [BooksSecurity.WritesPerWindowKey] = Permits.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [BooksSecurity.WindowSecondsKey] = s_window.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
-        using var alice = api.CreateWriterClient();
-        using var other = api.CreateWriterClient();
-        async Task<HttpResponseMessage> WriteAsync(HttpClient client) =>
-            await client.PostAsync("/api/books", TestBooks.Json("""{ "title": "" }"""), Cancellation); // refused by validation, after the limit
 
-        for (var i = 0; i < Permits; i++)
-        {
-            using var allowed = await WriteAsync(alice);
-            Assert.Equal(HttpStatusCode.BadRequest, allowed.StatusCode);
-        }
-
-        using (var limited = await WriteAsync(alice))
-        {
-            Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
-            Assert.Equal(TimeSpan.FromSeconds(45), limited.Headers.RetryAfter?.Delta); // 44.5 s left, rounded up
-            var problem = await limited.ProblemAsync(Cancellation);
-            Assert.Equal("Too many writes", problem.GetProperty("title").GetString());
-            Assert.Equal($"At most {Permits} writes per 60 s per caller; retry after the Retry-After delay.", problem.GetProperty("detail").GetString());
-        }
-
-        using (var unaffected = await WriteAsync(other))
-        {
-            Assert.Equal(HttpStatusCode.BadRequest, unaffected.StatusCode);
-        }
-
-        clock.Now = s_windowStart + s_window - TimeSpan.FromMilliseconds(100);
-        using (var lastMoment = await WriteAsync(alice))
-        {
-            Assert.Equal(HttpStatusCode.TooManyRequests, lastMoment.StatusCode);
-            Assert.Equal(TimeSpan.FromSeconds(1), lastMoment.Headers.RetryAfter?.Delta);
-        }
-
-        clock.Now = s_windowStart + s_window;
-        using (var nextWindow = await WriteAsync(alice))
-        {
-            Assert.Equal(HttpStatusCode.BadRequest, nextWindow.StatusCode);
-        }
-
-        // One record per caller and window: its id is a hash (no subject stored) and the window's start; it
-        // expires when the window ends; its count includes the refused writes.
-        var windows = await api.Services.GetRequiredService<IMongoCollection<WriteWindow>>()
-            .Find(FilterDefinition<WriteWindow>.Empty).ToListAsync(Cancellation);
-        var first = Assert.Single(windows, w => w.Id.EndsWith($":{s_windowStart.ToUnixTimeSeconds()}", StringComparison.Ordinal) && w.Count == Permits + 2);
-        Assert.DoesNotContain("alice", first.Id, StringComparison.Ordinal);
-        Assert.Matches("^[0-9a-f]{32}:[0-9]+$", first.Id);
-        Assert.Equal((s_windowStart + s_window).UtcDateTime, first.ExpiresAt.ToUniversalTime());
-        Assert.Contains(windows, w => w.Id == $"{first.Id.Split(':')[0]}:{(s_windowStart + s_window).ToUnixTimeSeconds()}" && w.Count == 1);
-    }
+    private static Task<HttpResponseMessage> WriteAsync(HttpClient client) =>
+        client.PostAsync("/api/books", TestBooks.Json("""{ "title": "" }"""), Cancellation); // refused by validation, after the limit
 
     [Fact]
     public async Task Callers_without_a_subject_are_counted_by_their_address()
@@ -109,7 +139,7 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
 
     private static async Task<HttpStatusCode> StatusOfWriteAsync(HttpClient client)
     {
-        using var response = await client.PostAsync("/api/books", TestBooks.Json("""{ "title": "" }"""), Cancellation);
+        using var response = await WriteAsync(client);
         return response.StatusCode;
     }
 

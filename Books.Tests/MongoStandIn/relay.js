@@ -18,7 +18,7 @@
 const net = require('net');
 const os = require('os');
 const { spawn } = require('child_process');
-const { Binary, ObjectId } = require('bson');
+const { Binary, Long, ObjectId } = require('bson');
 const wire = require('./wire');
 const { MECHANISM, ScramConversation, AuthenticationFailed } = require('./scram');
 
@@ -121,6 +121,41 @@ async function runRacedUpserts(request, ask) {
   if (reply.upserted.length === 0) delete reply.upserted;
   if (reply.writeErrors.length === 0) delete reply.writeErrors;
   return { ...reply, ok: 1 };
+}
+
+// mongod's positional $ update in findAndModify, which jongodb refuses ("positional and array filter updates are
+// not supported"): $set of '<array>.$' writes the first element of <array> that the query's condition on it
+// matched. Emulated for one shape, the one product code uses: a query with a comparison on the array field
+// ({ <array>: { $lt | $lte | $gt | $gte | $eq: value } }) and a $set of 64-bit integers. The relay holds the write
+// lock, so finding the document, picking the element and setting the array is as atomic as mongod's single update.
+const COMPARE = {
+  $lt: (a, b) => a < b, $lte: (a, b) => a <= b, $gt: (a, b) => a > b, $gte: (a, b) => a >= b, $eq: (a, b) => a === b,
+};
+const numberOf = (v) => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v)
+  : v instanceof Date ? v.getTime() : typeof v?.toNumber === 'function' ? v.toNumber() : Number(v?.value ?? NaN));
+
+function positionalPath(update) {
+  const key = update && !Array.isArray(update) && update.$set ? Object.keys(update.$set).find((k) => k.endsWith('.$')) : null;
+  return key ? key.slice(0, -2) : null;
+}
+
+async function runPositional(request, path, ask) {
+  const { findAndModify: collection, query = {}, update, new: returnNew = false, $db } = request.document;
+  const condition = query[path];
+  const operators = condition && typeof condition === 'object' ? Object.keys(condition) : [];
+  if (operators.length === 0 || !operators.every((op) => COMPARE[op]) || Object.keys(update).some((op) => op !== '$set')) {
+    return failure(2, 'BadValue', `stand-in: positional update emulated only for a comparison on '${path}' and $set`);
+  }
+  const found = await ask({ find: collection, filter: query, limit: 1, $db });
+  const document = found.cursor?.firstBatch?.[0];
+  if (!document) return { ok: 1, value: null, lastErrorObject: { n: 0, updatedExisting: false } };
+  const index = (document[path] ?? []).findIndex((element) =>
+    operators.every((op) => COMPARE[op](numberOf(element), numberOf(condition[op]))));
+  // jongodb cannot set an array element by index either, so the whole array is set, its other elements as they were.
+  const set = Object.fromEntries(Object.entries(update.$set).map(([key, value]) => key === `${path}.$`
+    ? [path, document[path].map((element, i) => (i === index ? value : Long.fromNumber(numberOf(element))))]
+    : [key, value]));
+  return ask({ findAndModify: collection, query: { _id: document._id }, update: { $set: set }, new: returnNew, $db });
 }
 
 // What the server knows beyond jongodb: its users (when authentication is on) and its replica set.
@@ -347,6 +382,15 @@ function relay(client, upstreamPort, emulation) {
       if (isAcknowledgedWrite(message, name)) {
         release = await take();
         if (closed) { release(); release = null; return; }
+        if (name === 'findandmodify') {
+          const request = wire.decode(message, { promoteValues: false });
+          const path = positionalPath(request.document.update);
+          if (path) {
+            client.write(wire.reply(request, await runPositional(request, path, ask)));
+            release(); release = null;
+            return;
+          }
+        }
         if (name === 'update' && failPoints.size > 0) {
           const request = wire.decode(message, { promoteValues: false });
           if (failPointApplies('upsertMissesConcurrentInsert', `${request.document.$db}.${request.document.update}`)) {
