@@ -2,7 +2,7 @@
 // cost per insert does not grow with the run), after 100 warm-up requests; prints p50, p90 and p99.
 // dotnet run bench/write-latency.cs -- <books-api base URL> <bearer token> <requests>
 // The token: the dashboard's "Issue a development token" command (books-identity). Start books-api with
-// Books__RateLimit__WritesPerWindow high enough for the run.
+// Books__RateLimit__Enabled=false (or a write limit high enough for the run).
 #:property PublishAot=false
 using System.Diagnostics;
 using System.Text;

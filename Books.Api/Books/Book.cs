@@ -27,6 +27,14 @@ public sealed class Book
     [BsonElement("authorKeys")]
     public required string[] AuthorKeys { get; init; }
 
+    /// <summary>The title's search words (<see cref="BookWords"/>); empty on a book stored before they existed, until the backfill.</summary>
+    [BsonElement("titleWords")]
+    public string[] TitleWords { get; init; } = [];
+
+    /// <summary>The authors' search words (<see cref="BookWords"/>).</summary>
+    [BsonElement("authorWords")]
+    public string[] AuthorWords { get; init; } = [];
+
     [BsonElement("publishedYear"), BsonIgnoreIfNull]
     public int? PublishedYear { get; init; }
 

@@ -13,8 +13,10 @@ public static class BookDocuments
         Isbn = fields.Isbn,
         Title = fields.Title,
         TitleKey = TitleKey(fields.Title),
+        TitleWords = BookWords.Of(fields.Title),
         Authors = [.. fields.Authors],
         AuthorKeys = AuthorKeys(fields.Authors),
+        AuthorWords = BookWords.Of(fields.Authors),
         PublishedYear = fields.PublishedYear,
         YearKey = fields.PublishedYear ?? 0,
         Publisher = fields.Publisher,
@@ -59,9 +61,10 @@ public static class BookDocuments
             updates.AddRange(change switch
             {
                 { Field: "isbn", Value: string isbn } => [s_update.Set(b => b.Isbn, isbn)],
-                { Field: "title", Value: string title } => [s_update.Set(b => b.Title, title), s_update.Set(b => b.TitleKey, TitleKey(title))],
+                { Field: "title", Value: string title } =>
+                    [s_update.Set(b => b.Title, title), s_update.Set(b => b.TitleKey, TitleKey(title)), s_update.Set(b => b.TitleWords, BookWords.Of(title))],
                 { Field: "authors", Value: IReadOnlyList<string> authors } =>
-                    [s_update.Set(b => b.Authors, [.. authors]), s_update.Set(b => b.AuthorKeys, AuthorKeys(authors))],
+                    [s_update.Set(b => b.Authors, [.. authors]), s_update.Set(b => b.AuthorKeys, AuthorKeys(authors)), s_update.Set(b => b.AuthorWords, BookWords.Of(authors))],
                 { Field: "publishedYear", Value: int year } => [s_update.Set(b => b.PublishedYear, year), s_update.Set(b => b.YearKey, year)],
                 { Field: "publishedYear", Value: null } => [s_update.Unset(b => b.PublishedYear), s_update.Set(b => b.YearKey, 0)],
                 { Field: "tags", Value: IReadOnlyList<string> tags } => [s_update.Set(b => b.Tags, [.. tags])],

@@ -27,15 +27,32 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoColl
     private readonly ConcurrentDictionary<string, IndexState> _states = new(StringComparer.Ordinal);
     private int _announced;
 
+    /// <summary>
+    /// The unique ISBN index, and one index per listing shape, keys in equality, sort, range order (ESR): each sort
+    /// (key, then _id, the keyset cursor's order) alone; after an author or a tag (multikey equality); followed by the
+    /// year for a year range under another sort; and the search words, whose anchored prefixes bound a scan on their
+    /// own. The shape each serves is listed in DEPLOYMENT.md and held by BookQueryShapeTests.
+    /// </summary>
     public static IReadOnlyList<CreateIndexModel<Book>> Models { get; } =
     [
         new(Builders<Book>.IndexKeys.Ascending(b => b.Isbn), new CreateIndexOptions { Name = IsbnIndexName, Unique = true }),
-        new(Builders<Book>.IndexKeys.Ascending(b => b.TitleKey).Ascending(b => b.Id), new CreateIndexOptions { Name = "title_id" }),
-        new(Builders<Book>.IndexKeys.Ascending(b => b.YearKey).Ascending(b => b.Id), new CreateIndexOptions { Name = "year_id" }),
-        new(Builders<Book>.IndexKeys.Ascending(b => b.CreatedAt).Ascending(b => b.Id), new CreateIndexOptions { Name = "created_id" }),
-        new(Builders<Book>.IndexKeys.Ascending(b => b.AuthorKeys), new CreateIndexOptions { Name = "authors" }),
-        new(Builders<Book>.IndexKeys.Ascending(b => b.Tags), new CreateIndexOptions { Name = "tags" }),
+        Index("title_id", BookSort.TitleField, "_id"),
+        Index("year_id", BookSort.YearField, "_id"),
+        Index("created_id", BookSort.CreatedField, "_id"),
+        Index("authors_title_id", "authorKeys", BookSort.TitleField, "_id"),
+        Index("authors_year_id", "authorKeys", BookSort.YearField, "_id"),
+        Index("authors_created_id", "authorKeys", BookSort.CreatedField, "_id"),
+        Index("tags_title_id", "tags", BookSort.TitleField, "_id"),
+        Index("tags_year_id", "tags", BookSort.YearField, "_id"),
+        Index("tags_created_id", "tags", BookSort.CreatedField, "_id"),
+        Index("title_id_year", BookSort.TitleField, "_id", BookSort.YearField),
+        Index("created_id_year", BookSort.CreatedField, "_id", BookSort.YearField),
+        Index("title_words", "titleWords"),
+        Index("author_words", "authorWords"),
     ];
+
+    private static CreateIndexModel<Book> Index(string name, params string[] fields) =>
+        new(Builders<Book>.IndexKeys.Combine(fields.Select(field => Builders<Book>.IndexKeys.Ascending(field))), new CreateIndexOptions { Name = name });
 
     /// <summary>The unique ISBN index exists: a write cannot store a second book with an ISBN already stored.</summary>
     public bool IsbnIndexReady => _states.TryGetValue(IsbnIndexName, out var state) && state.Ready;

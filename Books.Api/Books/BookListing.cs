@@ -12,7 +12,7 @@ public sealed record BookListQuery(
     [FromQuery(Name = "tag")] [property: Description("Only books with this tag (case-insensitive).")] string? Tag,
     [FromQuery(Name = "yearFrom")] [property: Description("Only books published in or after this year.")] int? YearFrom,
     [FromQuery(Name = "yearTo")] [property: Description("Only books published in or before this year.")] int? YearTo,
-    [FromQuery(Name = "q")] [property: Description("Text the title contains (case-insensitive; taken literally, not as a pattern).")] string? Q,
+    [FromQuery(Name = "q")] [property: Description("Words to search for: each must begin a word of the title or of an author (accents and case ignored; words shorter than 2 characters are left out).")] string? Q,
     [FromQuery(Name = "sort")] [property: Description("The order: by title, publishedYear or createdAt, descending with a - prefix; ties go by id.")] string? Sort,
     [FromQuery(Name = "limit")] [property: Description("How many books a page holds.")] int? Limit,
     [FromQuery(Name = "cursor")] [property: Description("The nextCursor of the previous page.")] string? Cursor);
@@ -84,10 +84,24 @@ public sealed record BookListing(FilterDefinition<Book> Filter, BookSort Sort, i
             errors["yearFrom"] = ["'yearFrom' is after 'yearTo'."];
         }
 
+        string[]? words = null;
+        if (NullIfBlank(query.Q) is { } search && !errors.ContainsKey("q"))
+        {
+            words = BookWords.OfSearch(search);
+            if (words.Length == 0)
+            {
+                errors["q"] = [$"'q' needs a word of at least {BookWords.MinPrefixLength} letters or digits; shorter words are not searched."];
+            }
+            else if (words.Length > BookWords.MaxSearchWords)
+            {
+                errors["q"] = [$"'q' has at most {BookWords.MaxSearchWords} words ({words.Length} given)."];
+            }
+        }
+
         var author = NullIfBlank(query.Author)?.ToLowerInvariant();
         var tag = NullIfBlank(query.Tag)?.ToLowerInvariant();
-        var q = NullIfBlank(query.Q);
-        var queryHash = BookCursor.HashQuery(sort?.Name, author, tag, query.YearFrom?.ToString(), query.YearTo?.ToString(), q);
+        var queryHash = BookCursor.HashQuery(sort?.Name, author, tag, query.YearFrom?.ToString(), query.YearTo?.ToString(),
+            words is null ? null : string.Join(' ', words));
         BookCursor? cursor = null;
         if (sort is not null && NullIfBlank(query.Cursor) is { } cursorText
             && (cursor = BookCursor.Decode(cursorText, sort, queryHash, out var cursorProblem)) is null)
@@ -100,11 +114,11 @@ public sealed record BookListing(FilterDefinition<Book> Filter, BookSort Sort, i
             return null;
         }
 
-        return new BookListing(Match(author, tag, query.YearFrom, query.YearTo, q, sort!, cursor), sort!, limit, queryHash);
+        return new BookListing(Match(author, tag, query.YearFrom, query.YearTo, words, sort!, cursor), sort!, limit, queryHash);
     }
 
     /// <summary>The filter of a valid listing: every condition given, and the cursor's position.</summary>
-    private static FilterDefinition<Book> Match(string? author, string? tag, int? yearFrom, int? yearTo, string? q, BookSort sort, BookCursor? cursor)
+    private static FilterDefinition<Book> Match(string? author, string? tag, int? yearFrom, int? yearTo, string[]? words, BookSort sort, BookCursor? cursor)
     {
         var filter = Builders<Book>.Filter;
         var conditions = new List<FilterDefinition<Book>>();
@@ -118,20 +132,23 @@ public sealed record BookListing(FilterDefinition<Book> Filter, BookSort Sort, i
             conditions.Add(filter.AnyEq(b => b.Tags, tag));
         }
 
-        if (yearFrom is { } from)
+        // The year key, which the indexes hold (0 for an unknown year, which no range includes).
+        if (yearFrom is not null || yearTo is not null)
         {
-            conditions.Add(filter.Gte(b => b.PublishedYear, from));
+            conditions.Add(filter.Gte(b => b.YearKey, yearFrom ?? BookInput.MinYear));
         }
 
         if (yearTo is { } to)
         {
-            conditions.Add(filter.Lte(b => b.PublishedYear, to));
+            conditions.Add(filter.Lte(b => b.YearKey, to));
         }
 
-        if (q is not null)
+        // Each search word is the prefix of a title word or of an author word: anchored, escaped, so each is an
+        // index range on titleWords or authorWords, and user text is never run as a pattern.
+        foreach (var word in words ?? [])
         {
-            // Escaped, so user text is matched literally, never run as a pattern.
-            conditions.Add(filter.Regex(b => b.Title, new BsonRegularExpression(Regex.Escape(q), "i")));
+            var prefix = new BsonRegularExpression("^" + Regex.Escape(word));
+            conditions.Add(filter.Or(filter.Regex(b => b.TitleWords, prefix), filter.Regex(b => b.AuthorWords, prefix)));
         }
 
         if (cursor is not null)

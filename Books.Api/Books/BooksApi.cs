@@ -26,12 +26,15 @@ public static class BooksApi
 
         api.MapGet("/", ListBooks)
             .WithName(nameof(ListBooks))
+            .RequireReadLimit()
+            .AddEndpointFilter(BookQueryLimits.LimitConcurrentListings)
             .WithSummary("List books")
             .WithDescription("Filters, sorts and pages through books with an opaque keyset cursor.")
             .ProducesValidationProblem();
 
         api.MapGet("/{id}", GetBook)
             .WithName(nameof(GetBook))
+            .RequireReadLimit()
             .WithSummary("Get a book by id")
             .WithDescription("Answers 304 when If-None-Match names the current ETag, 412 when If-Match does not.")
             .Produces(StatusCodes.Status304NotModified)
@@ -40,6 +43,7 @@ public static class BooksApi
 
         api.MapGet("/by-isbn/{isbn}", GetBookByIsbn)
             .WithName(nameof(GetBookByIsbn))
+            .RequireReadLimit()
             .WithSummary("Get a book by ISBN")
             .WithDescription("Any form of the ISBN finds the book: ISBN-10 or ISBN-13, with or without hyphens.")
             .ProducesValidationProblem()
@@ -98,6 +102,7 @@ public static class BooksApi
         [AsParameters] BookListQuery query,
         HttpRequest request,
         IMongoCollection<Book> books,
+        BookQueryLimits limits,
         CancellationToken cancellationToken)
     {
         if (BookListing.Parse(query, request.Query, out var errors) is not { } listing)
@@ -106,7 +111,7 @@ public static class BooksApi
         }
 
         // One book more than the page holds says whether there is a next page.
-        var page = await books.Find(listing.Filter)
+        var page = await books.Find(listing.Filter, limits.FindOptions)
             .Sort(listing.Order)
             .Limit(listing.Limit + 1)
             .ToListAsync(cancellationToken);
@@ -125,11 +130,12 @@ public static class BooksApi
         [Description("The book's id (24 hex digits).")] string id,
         HttpContext context,
         IMongoCollection<Book> books,
+        BookQueryLimits limits,
         CancellationToken cancellationToken)
     {
         // A malformed id cannot name a book, so it is a 404 like any unknown id.
         var book = ObjectId.TryParse(id, out var objectId)
-            ? await books.Find(ById(objectId)).FirstOrDefaultAsync(cancellationToken)
+            ? await books.Find(ById(objectId), limits.FindOptions).FirstOrDefaultAsync(cancellationToken)
             : null;
         if (book is null)
         {
@@ -152,6 +158,7 @@ public static class BooksApi
         [Description("ISBN-10 or ISBN-13, with or without hyphens.")] string isbn,
         HttpContext context,
         IMongoCollection<Book> books,
+        BookQueryLimits limits,
         CancellationToken cancellationToken)
     {
         if (Isbn.TryParse(isbn, out var isbn13) is { } problem)
@@ -159,7 +166,7 @@ public static class BooksApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["isbn"] = [problem] });
         }
 
-        var book = await books.Find(Builders<Book>.Filter.Eq("isbn", isbn13)).FirstOrDefaultAsync(cancellationToken);
+        var book = await books.Find(Builders<Book>.Filter.Eq("isbn", isbn13), limits.FindOptions).FirstOrDefaultAsync(cancellationToken);
         if (book is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Book not found",
@@ -201,6 +208,7 @@ public static class BooksApi
         [Description("The book's id (24 hex digits).")] string id,
         HttpContext context,
         IMongoCollection<Book> books,
+        BookQueryLimits limits,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
         TimeProvider clock,
         CancellationToken cancellationToken)
@@ -221,26 +229,27 @@ public static class BooksApi
         }
         catch (JsonException ex)
         {
-            return await RefuseBodyAsync(id, preconditions, MalformedBody(BadRequestExceptionHandler.DescribeJson(ex)), books, cancellationToken);
+            return await RefuseBodyAsync(id, preconditions, MalformedBody(BadRequestExceptionHandler.DescribeJson(ex)), books, limits, cancellationToken);
         }
 
         if (request is null)
         {
-            return await RefuseBodyAsync(id, preconditions, MalformedBody("The body is null; PUT takes a book, a JSON object."), books, cancellationToken);
+            return await RefuseBodyAsync(id, preconditions, MalformedBody("The body is null; PUT takes a book, a JSON object."), books, limits, cancellationToken);
         }
 
         if (BookInput.Validate(request, now.Year, out var errors) is not { } fields)
         {
-            return await RefuseBodyAsync(id, preconditions, TypedResults.ValidationProblem(errors), books, cancellationToken);
+            return await RefuseBodyAsync(id, preconditions, TypedResults.ValidationProblem(errors), books, limits, cancellationToken);
         }
 
-        return await UpdateAsync(id, preconditions, BookDocuments.Replace(fields, now), fields.Isbn, context, books, cancellationToken);
+        return await UpdateAsync(id, preconditions, BookDocuments.Replace(fields, now), fields.Isbn, context, books, limits, cancellationToken);
     }
 
     public static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> PatchBook(
         [Description("The book's id (24 hex digits).")] string id,
         HttpContext context,
         IMongoCollection<Book> books,
+        BookQueryLimits limits,
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
@@ -257,7 +266,7 @@ public static class BooksApi
         }
         catch (JsonException ex)
         {
-            return await RefuseBodyAsync(id, preconditions, MalformedBody(BadRequestExceptionHandler.DescribeJson(ex)), books, cancellationToken);
+            return await RefuseBodyAsync(id, preconditions, MalformedBody(BadRequestExceptionHandler.DescribeJson(ex)), books, limits, cancellationToken);
         }
 
         using (patch)
@@ -265,11 +274,11 @@ public static class BooksApi
             var now = BookDocuments.Now(clock);
             if (BookInput.ValidatePatch(patch.RootElement, now.Year, out var errors) is not { } changes)
             {
-                return await RefuseBodyAsync(id, preconditions, TypedResults.ValidationProblem(errors), books, cancellationToken);
+                return await RefuseBodyAsync(id, preconditions, TypedResults.ValidationProblem(errors), books, limits, cancellationToken);
             }
 
             var isbn = changes.FirstOrDefault(c => c.Field == "isbn")?.Value as string;
-            return await UpdateAsync(id, preconditions, BookDocuments.Patch(changes, now), isbn, context, books, cancellationToken);
+            return await UpdateAsync(id, preconditions, BookDocuments.Patch(changes, now), isbn, context, books, limits, cancellationToken);
         }
     }
 
@@ -277,6 +286,7 @@ public static class BooksApi
         [Description("The book's id (24 hex digits).")] string id,
         HttpContext context,
         IMongoCollection<Book> books,
+        BookQueryLimits limits,
         CancellationToken cancellationToken)
     {
         if (!ObjectId.TryParse(id, out var objectId))
@@ -288,13 +298,13 @@ public static class BooksApi
         var result = await books.DeleteOneAsync(ById(objectId) & preconditions.VersionFilter(), cancellationToken);
         return result.DeletedCount == 1
             ? TypedResults.NoContent()
-            : await NotFoundOrStaleAsync(id, objectId, preconditions, books, cancellationToken);
+            : await NotFoundOrStaleAsync(id, objectId, preconditions, books, limits, cancellationToken);
     }
 
     /// <summary>One findAndModify: applies the update only to a version the preconditions allow, returns the result.</summary>
     private static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         string id, BookPreconditions preconditions, UpdateDefinition<Book> update, string? isbn, HttpContext context,
-        IMongoCollection<Book> books, CancellationToken cancellationToken)
+        IMongoCollection<Book> books, BookQueryLimits limits, CancellationToken cancellationToken)
     {
         if (!ObjectId.TryParse(id, out var objectId))
         {
@@ -307,7 +317,7 @@ public static class BooksApi
             updated = await books.FindOneAndUpdateAsync(
                 ById(objectId) & preconditions.VersionFilter(),
                 update,
-                new FindOneAndUpdateOptions<Book> { ReturnDocument = ReturnDocument.After },
+                limits.UpdateOptions(),
                 cancellationToken);
         }
         catch (MongoException ex) when (DuplicateKey.Is(ex))
@@ -317,7 +327,7 @@ public static class BooksApi
 
         if (updated is null)
         {
-            return await NotFoundOrStaleAsync(id, objectId, preconditions, books, cancellationToken);
+            return await NotFoundOrStaleAsync(id, objectId, preconditions, books, limits, cancellationToken);
         }
 
         context.Response.Headers.ETag = BookETag.For(updated.Version);
@@ -330,10 +340,10 @@ public static class BooksApi
     /// </summary>
     private static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> RefuseBodyAsync(
         string id, BookPreconditions preconditions, Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult> bodyProblem,
-        IMongoCollection<Book> books, CancellationToken cancellationToken)
+        IMongoCollection<Book> books, BookQueryLimits limits, CancellationToken cancellationToken)
     {
         var current = ObjectId.TryParse(id, out var objectId)
-            ? await books.Find(ById(objectId)).FirstOrDefaultAsync(cancellationToken)
+            ? await books.Find(ById(objectId), limits.FindOptions).FirstOrDefaultAsync(cancellationToken)
             : null;
         if (current is null)
         {
@@ -348,9 +358,10 @@ public static class BooksApi
 
     /// <summary>After a write matched nothing: was the book missing, or did a precondition fail? (Nothing was written.)</summary>
     private static async Task<ProblemHttpResult> NotFoundOrStaleAsync(
-        string id, ObjectId objectId, BookPreconditions preconditions, IMongoCollection<Book> books, CancellationToken cancellationToken)
+        string id, ObjectId objectId, BookPreconditions preconditions, IMongoCollection<Book> books, BookQueryLimits limits,
+        CancellationToken cancellationToken)
     {
-        var current = preconditions.Any ? await books.Find(ById(objectId)).FirstOrDefaultAsync(cancellationToken) : null;
+        var current = preconditions.Any ? await books.Find(ById(objectId), limits.FindOptions).FirstOrDefaultAsync(cancellationToken) : null;
         return current is not null ? BookChanged(id, current.Version, preconditions) : BookNotFound(id);
     }
 

@@ -31,12 +31,14 @@ public static class BooksServiceCollectionExtensions
         builder.Services.AddSingleton(services =>
             services.GetRequiredService<IMongoDatabase>().GetCollection<Book>(CollectionName));
 
+        builder.Services.AddSingleton<BookQueryLimits>();
         builder.Services.AddSingleton<BooksMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(BooksMetrics.MeterName));
 
         builder.Services.AddSingleton<BookIndexes>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BookIndexes>());
         builder.Services.AddHealthChecks().AddCheck<BookIndexes>(BookIndexes.HealthCheckName);
+        builder.Services.AddHostedService<BookWordsBackfill>();
 
         // Binding failures throw, so BadRequestExceptionHandler can say what was wrong.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

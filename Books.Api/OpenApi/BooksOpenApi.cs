@@ -186,7 +186,9 @@ public static class BooksOpenApi
             response.Headers["Location"] = Header("The new book's address.", $"/api/books/{Examples.BookId}");
         }
 
-        if (response.Content?.TryGetValue(ProblemMediaType, out var problem) == true && Examples.Problems.TryGetValue(status, out var example))
+        var readOperation = operationId is nameof(BooksApi.ListBooks) or nameof(BooksApi.GetBook) or nameof(BooksApi.GetBookByIsbn);
+        if (response.Content?.TryGetValue(ProblemMediaType, out var problem) == true
+            && (readOperation && Examples.ReadProblems.TryGetValue(status, out var example) || Examples.Problems.TryGetValue(status, out example)))
         {
             problem.Example = example.DeepClone();
         }
@@ -357,7 +359,12 @@ public static class BooksOpenApi
             [413] = "15.5.14", [415] = "15.5.16", [429] = "6585#section-4", [503] = "15.6.4",
         };
 
-        // Declared after s_sections, which it reads.
+        // Declared after s_sections, which they read. What a read answers where it differs from a write.
+        public static readonly Dictionary<string, JsonNode> ReadProblems = new()
+        {
+            ["429"] = Problem(429, "Too many reads", $"At most {BooksSecurity.DefaultReadsPerWindow} reads per {BooksSecurity.DefaultWindowSeconds} s from one address; retry after the Retry-After delay."),
+        };
+
         public static readonly Dictionary<string, JsonNode> Problems = new()
         {
             ["400"] = Problem(400, "One or more validation errors occurred.", null, new JsonObject

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -22,6 +24,13 @@ public static class BooksSecurity
     public const string WritesPerWindowKey = "Books:RateLimit:WritesPerWindow";
     public const string WindowSecondsKey = "Books:RateLimit:WindowSeconds";
     public const int DefaultWritesPerWindow = 100;
+
+    /// <summary>The write limit keeps one slot per permitted write in the caller's document: 8 KB at most.</summary>
+    public const int MaxWritesPerWindow = 1_000;
+    public const string RateLimitEnabledKey = "Books:RateLimit:Enabled";
+    public const string ReadsPerWindowKey = "Books:RateLimit:ReadsPerWindow";
+    public const int DefaultReadsPerWindow = 1_000;
+    public const string ReadPolicy = "books.read";
     public const int DefaultWindowSeconds = 10;
     public const string BearerSection = "Authentication:Schemes:Bearer";
     public const string AuthorityKey = BearerSection + ":Authority";
@@ -83,21 +92,70 @@ public static class BooksSecurity
 
         var permits = builder.Configuration.GetValue(WritesPerWindowKey, DefaultWritesPerWindow);
         var window = TimeSpan.FromSeconds(builder.Configuration.GetValue(WindowSecondsKey, DefaultWindowSeconds));
-        if (permits < 1 || window < TimeSpan.FromSeconds(1))
+        if (permits is < 1 or > MaxWritesPerWindow || window < TimeSpan.FromSeconds(1))
         {
-            throw new InvalidOperationException($"'{WritesPerWindowKey}' must be at least 1 and '{WindowSecondsKey}' at least 1 ({permits} and {window.TotalSeconds} given).");
+            throw new InvalidOperationException(
+                $"'{WritesPerWindowKey}' must be between 1 and {MaxWritesPerWindow} and '{WindowSecondsKey}' at least 1 ({permits} and {window.TotalSeconds} given). " +
+                $"For more writes, shorten the window; to measure without limits, set '{RateLimitEnabledKey}' to false.");
         }
+
+        // Off only on purpose (benchmarks, load tests): both the write and the read limit.
+        var limited = builder.Configuration.GetValue(RateLimitEnabledKey, true);
+
+        // Reads stay anonymous (no token is validated for them), so they are limited per client address, in
+        // process: each replica counts its own (OWASP API4). A sliding window of ten segments.
+        var reads = builder.Configuration.GetValue(ReadsPerWindowKey, DefaultReadsPerWindow);
+        if (reads < 1)
+        {
+            throw new InvalidOperationException($"'{ReadsPerWindowKey}' must be at least 1 ({reads} given).");
+        }
+
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.AddPolicy(ReadPolicy, http => limited
+                ? RateLimitPartition.GetSlidingWindowLimiter(
+                    http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new SlidingWindowRateLimiterOptions { PermitLimit = reads, Window = window, SegmentsPerWindow = 10, QueueLimit = 0 })
+                : RateLimitPartition.GetNoLimiter("off"));
+            options.OnRejected = (context, cancellationToken) => RejectReadAsync(context, reads, window);
+        });
 
         builder.Services.AddSingleton(services =>
             services.GetRequiredService<IMongoDatabase>().GetCollection<WriteLog>(WriteLog.CollectionName));
-        builder.Services.AddSingleton(services => new SharedWriteRateLimit(
-            services.GetRequiredService<IMongoCollection<WriteLog>>(), services.GetRequiredService<TimeProvider>(), permits, window));
+        if (limited)
+        {
+            builder.Services.AddSingleton(services => new SharedWriteRateLimit(
+                services.GetRequiredService<IMongoCollection<WriteLog>>(), services.GetRequiredService<TimeProvider>(), permits, window));
+        }
 
         return builder;
     }
 
+    private static async ValueTask RejectReadAsync(OnRejectedContext context, int reads, TimeSpan window)
+    {
+        var http = context.HttpContext;
+        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
+        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        http.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = "Too many reads",
+                Detail = $"At most {reads} reads per {window.TotalSeconds:0} s from one address; retry after the Retry-After delay.",
+            },
+        });
+    }
+
+    /// <summary>Read endpoints: anonymous, limited per client address.</summary>
+    public static RouteHandlerBuilder RequireReadLimit(this RouteHandlerBuilder endpoint) =>
+        endpoint.RequireRateLimiting(ReadPolicy).ProducesProblem(StatusCodes.Status429TooManyRequests);
+
     public static WebApplication UseBooksSecurity(this WebApplication app)
     {
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         return app;
@@ -122,7 +180,7 @@ public static class BooksSecurity
         endpoint
             .RequireAuthorization(policy)
             .AddEndpointFilter((context, next) =>
-                context.HttpContext.RequestServices.GetRequiredService<SharedWriteRateLimit>().InvokeAsync(context, next))
+                context.HttpContext.RequestServices.GetService<SharedWriteRateLimit>() is { } limit ? limit.InvokeAsync(context, next) : next(context))
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);

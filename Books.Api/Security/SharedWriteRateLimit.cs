@@ -48,28 +48,43 @@ public sealed class SharedWriteRateLimit(IMongoCollection<WriteLog> logs, TimePr
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var windowMs = (long)window.TotalMilliseconds;
         var expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(nowMs + windowMs).UtcDateTime;
-        var filter = Builders<WriteLog>.Filter;
 
-        var admitted = await logs.FindOneAndUpdateAsync(
-            filter.Eq(w => w.Id, caller) & filter.Lt("log", nowMs - windowMs), // some slot is older than [now - window, now]
-            Builders<WriteLog>.Update.Set("log.$", nowMs).Set(w => w.ExpiresAt, expiresAt),
-            cancellationToken: http.RequestAborted);
-        if (admitted is null)
+        // A slot older than the window; else no log yet (the caller's first write inserts it); else a log that
+        // another first write inserted a moment ago, whose slots are tried once more; else it is full.
+        if (await TakeSlotAsync(caller, nowMs, windowMs, expiresAt, http.RequestAborted) is null
+            && !await InsertLogAsync(caller, nowMs, expiresAt, http.RequestAborted)
+            && await TakeSlotAsync(caller, nowMs, windowMs, expiresAt, http.RequestAborted) is null)
         {
-            try
-            {
-                // No free slot, or no log yet: a first write creates it; if it is there, it is full.
-                var log = new long[permits];
-                log[0] = nowMs;
-                await logs.InsertOneAsync(new WriteLog(caller, log, expiresAt), cancellationToken: http.RequestAborted);
-            }
-            catch (MongoException ex) when (DuplicateKey.Is(ex))
-            {
-                return await RefuseAsync(http, caller, nowMs, windowMs);
-            }
+            return await RefuseAsync(http, caller, nowMs, windowMs);
         }
 
         return await next(context);
+    }
+
+    /// <summary>A caller's first write: its log, with this write in the first slot; false when the log exists.</summary>
+    private async Task<bool> InsertLogAsync(string caller, long nowMs, DateTime expiresAt, CancellationToken cancellationToken)
+    {
+        var log = new long[permits];
+        log[0] = nowMs;
+        try
+        {
+            await logs.InsertOneAsync(new WriteLog(caller, log, expiresAt), cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (MongoException ex) when (DuplicateKey.Is(ex))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Writes now into a slot whose write is more than a window old (or unused); null when every slot is within the window.</summary>
+    private Task<WriteLog?> TakeSlotAsync(string caller, long nowMs, long windowMs, DateTime expiresAt, CancellationToken cancellationToken)
+    {
+        var filter = Builders<WriteLog>.Filter;
+        return logs.FindOneAndUpdateAsync(
+            filter.Eq(w => w.Id, caller) & filter.Lt("log", nowMs - windowMs),
+            Builders<WriteLog>.Update.Set("log.$", nowMs).Set(w => w.ExpiresAt, expiresAt),
+            cancellationToken: cancellationToken)!;
     }
 
     private async Task<object?> RefuseAsync(HttpContext http, string caller, long nowMs, long windowMs)

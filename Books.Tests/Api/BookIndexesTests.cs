@@ -33,11 +33,19 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
         var books = await IndexesAsync(database, BooksServiceCollectionExtensions.CollectionName);
         Assert.Equal(
             [
-                "authors { authorKeys: 1 }",
+                "author_words { authorWords: 1 }",
+                "authors_created_id { authorKeys: 1, createdAt: 1, _id: 1 }",
+                "authors_title_id { authorKeys: 1, titleKey: 1, _id: 1 }",
+                "authors_year_id { authorKeys: 1, yearKey: 1, _id: 1 }",
                 "created_id { createdAt: 1, _id: 1 }",
+                "created_id_year { createdAt: 1, _id: 1, yearKey: 1 }",
                 "isbn_unique { isbn: 1 } unique",
-                "tags { tags: 1 }",
+                "tags_created_id { tags: 1, createdAt: 1, _id: 1 }",
+                "tags_title_id { tags: 1, titleKey: 1, _id: 1 }",
+                "tags_year_id { tags: 1, yearKey: 1, _id: 1 }",
                 "title_id { titleKey: 1, _id: 1 }",
+                "title_id_year { titleKey: 1, _id: 1, yearKey: 1 }",
+                "title_words { titleWords: 1 }",
                 "year_id { yearKey: 1, _id: 1 }",
             ],
             books);

@@ -70,10 +70,40 @@ public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InPr
         Assert.Equal(["Alpha Centauri", "Gamma (C++) Notes"], Titles(await ListAsync($"tag={tag}&author=ann%20WRITER")));
         Assert.Equal(["Beta Reader", "Gamma (C++) Notes"], Titles(await ListAsync($"tag={tag}&yearFrom=1995")));
         Assert.Equal(["Beta Reader"], Titles(await ListAsync($"tag={tag}&yearFrom=1995&yearTo=2005")));
-        Assert.Equal(["Beta Reader"], Titles(await ListAsync($"tag={tag}&q=READ")));
-        // Pattern characters are taken literally.
-        Assert.Equal(["Gamma (C++) Notes"], Titles(await ListAsync($"tag={tag}&q={Uri.EscapeDataString("(c++)")}")));
-        Assert.Empty(Titles(await ListAsync($"tag={tag}&q={Uri.EscapeDataString(".*")}")));
+    }
+
+    // The search as the README states it: words normalised (accents and case dropped, split at anything not a
+    // letter or digit), each search word the prefix of a title word or an author word, all of them required,
+    // words shorter than 2 characters left out.
+    [Theory]
+    [InlineData("READ", "Beta Reader")]                        // a prefix, any case
+    [InlineData("eader", "")]                                  // not the start of a word
+    [InlineData("ann", "Alpha Centauri|Gamma (C++) Notes")]    // an author's word
+    [InlineData("writ bet", "Beta Reader")]                    // every word, title or author
+    [InlineData("gamma alpha", "")]
+    [InlineData("(c++) notes", "Gamma (C++) Notes")]           // pattern characters are not patterns; "c" is too short
+    [InlineData("uber CAFE", "Über Café")]                     // accents dropped on both sides
+    [InlineData("gödel", "Über Café")]                         // an author with an accent, searched with it
+    public async Task Q_finds_books_by_word_prefixes_of_title_and_authors(string q, string expected)
+    {
+        var tag = TestBooks.NewTag();
+        await _api.CreateAsync(TestBooks.Body(title: "Alpha Centauri", tag: tag, author: "Ann Writer"), Cancellation);
+        await _api.CreateAsync(TestBooks.Body(title: "Beta Reader", tag: tag, author: "Bob Writer"), Cancellation);
+        await _api.CreateAsync(TestBooks.Body(title: "Gamma (C++) Notes", tag: tag, author: "Ann Writer"), Cancellation);
+        await _api.CreateAsync(TestBooks.Body(title: "Über Café", tag: tag, author: "Kurt Godel"), Cancellation);
+
+        Assert.Equal(expected.Split('|', StringSplitOptions.RemoveEmptyEntries), Titles(await ListAsync($"tag={tag}&q={Uri.EscapeDataString(q)}")));
+    }
+
+    [Theory]
+    [InlineData(".*")]
+    [InlineData("a b c")]
+    [InlineData("one two three four five six seven eight nine")]
+    public async Task Q_without_a_word_to_search_or_with_too_many_is_400(string q)
+    {
+        var errors = await ListingErrorsAsync($"q={Uri.EscapeDataString(q)}");
+
+        Assert.True(errors.ContainsKey("q"), string.Join("; ", errors.Keys));
     }
 
     [Fact]

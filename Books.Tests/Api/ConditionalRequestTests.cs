@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Books.Api.Books;
+using Books.Api.Security;
 using Books.Tests.Infrastructure;
 
 namespace Books.Tests.Api;
@@ -272,7 +273,7 @@ public sealed class ConditionalRequestTests(MongodStandInFixture mongod)
         Assert.Equal(HttpStatusCode.Conflict, (await client.SendAsync(current, Cancellation)).StatusCode);
     }
 
-    private static readonly Dictionary<string, string> s_noWriteLimit = new() { ["Books:RateLimit:WritesPerWindow"] = "1000000" };
+    private static readonly Dictionary<string, string> s_noWriteLimit = new() { [BooksSecurity.RateLimitEnabledKey] = "false" };
 
     private static Dictionary<string, object?> SameIsbn(JsonElement book)
     {

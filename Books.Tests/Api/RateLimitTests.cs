@@ -129,8 +129,8 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
         var claims = BooksApiHost.Identity.WriterClaims("unused");
         claims.Remove("sub");
         var token = BooksApiHost.Identity.Sign(claims);
-        using var first = ClientFrom(IPAddress.Parse("127.0.0.1"), port, token);
-        using var second = ClientFrom(IPAddress.Parse("127.0.0.2"), port, token); // the same token from another address
+        using var first = LoopbackClients.From(IPAddress.Parse("127.0.0.1"), port, token);
+        using var second = LoopbackClients.From(IPAddress.Parse("127.0.0.2"), port, token); // the same token from another address
 
         Assert.Equal(HttpStatusCode.BadRequest, await StatusOfWriteAsync(first));
         Assert.Equal(HttpStatusCode.TooManyRequests, await StatusOfWriteAsync(first));
@@ -141,31 +141,5 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
     {
         using var response = await WriteAsync(client);
         return response.StatusCode;
-    }
-
-    /// <summary>A client whose connections come from <paramref name="local"/> (any 127.x address is loopback).</summary>
-    private static HttpClient ClientFrom(IPAddress local, int port, string token)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                try
-                {
-                    socket.Bind(new IPEndPoint(local, 0));
-                    await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        var client = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
-        return client;
     }
 }

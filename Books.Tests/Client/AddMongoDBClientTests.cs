@@ -52,7 +52,7 @@ public sealed class AddMongoDBClientTests
         var error = Assert.Throws<InvalidOperationException>(() => builder.AddMongoDBClient("booksdb"));
 
         Assert.DoesNotContain("s3cr3t-Pa55", error.ToString());
-        Assert.Contains("admin:***@", error.Message);
+        Assert.Contains("mongodb://***@localhost:notaport/booksdb", error.Message); // from :// to the last @
     }
 
     [Fact]

@@ -124,8 +124,9 @@ public sealed class BooksApiTokenSettingsTests
 
     [Theory]
     [InlineData("0", "10")]
+    [InlineData("1001", "10")]
     [InlineData("100", "0")]
-    public void A_rate_limit_below_one_write_or_one_second_stops_startup(string writes, string seconds)
+    public void A_rate_limit_below_one_write_above_a_thousand_or_below_one_second_stops_startup(string writes, string seconds)
     {
         var error = StartWith(new Dictionary<string, string>(Provider())
         {
@@ -133,7 +134,7 @@ public sealed class BooksApiTokenSettingsTests
             ["Books:RateLimit:WindowSeconds"] = seconds,
         });
 
-        Assert.Equal($"'Books:RateLimit:WritesPerWindow' must be at least 1 and 'Books:RateLimit:WindowSeconds' at least 1 ({writes} and {seconds} given).", error.Message);
+        Assert.StartsWith($"'Books:RateLimit:WritesPerWindow' must be between 1 and 1000 and 'Books:RateLimit:WindowSeconds' at least 1 ({writes} and {seconds} given).", error.Message);
     }
 
     [Fact]

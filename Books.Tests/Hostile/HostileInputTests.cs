@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Books.Api.Books;
+using Books.Api.Security;
 using Books.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using MongoDB.Bson;
@@ -37,7 +38,7 @@ public sealed class HostileInputTests(MongodStandInFixture mongod)
         Assert.All(corpus, hostile => Assert.InRange(hostile.Expected, 400, 499));
 
         // Rate limiting is tested elsewhere; here every request must reach validation.
-        await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string> { ["Books:RateLimit:WritesPerWindow"] = "100000" });
+        await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string> { [BooksSecurity.RateLimitEnabledKey] = "false" });
         api.StartOnKestrel(); // real HTTP: Kestrel, not the in-memory test server, judges raw paths and bodies
         using var writer = api.CreateWriterClient();
         var stored = new List<JsonElement>();

@@ -44,15 +44,18 @@ const failure = (code, codeName, errmsg) => ({ ok: 0, errmsg, code, codeName });
 
 // Fail points set by configureFailPoint, as mongod takes it ({ configureFailPoint, mode: 'alwaysOn' | 'off' |
 // { times: n }, data }), for every connection of this server. mongod's own fail points need
-// enableTestCommands; the stand-in knows these two:
+// enableTestCommands; the stand-in knows these three:
 //   upsertMissesConcurrentInsert (its own): in the next update command(s) on data.namespace ("<db>.<collection>";
 //   any when absent), each upsert matches no stored document, as when another client's insert of the same key
 //   commits between the upsert's match and its insert.
 //   failCommand (mongod's, as the drivers' specification tests use it): the next command(s) named in
 //   data.failCommands on data.namespace (any when absent) are not run; the reply is mongod's error for
-//   data.errorCode (with data.errorLabels), or { ok: 1, writeConcernError: data.writeConcernError }. This gives the
+//   data.errorCode (with data.errorLabels), or { ok: 1, writeConcernError: data.writeConcernError }; with
+//   data.blockConnection and no errorCode, they are held data.blockTimeMS and then run. This gives the
 //   answers the stand-in never produces itself: 50 MaxTimeMSExpired, 85/86 index conflicts, 13 Unauthorized, labels.
-const FAIL_POINTS = new Set(['upsertMissesConcurrentInsert', 'failCommand']);
+//   maxTimeAlwaysTimeOut (mongod's): every command that carries maxTimeMS fails with 50 MaxTimeMSExpired, as if
+//   its time limit had run out; commands without one run. (data.namespace narrows it, as for failCommand.)
+const FAIL_POINTS = new Set(['upsertMissesConcurrentInsert', 'failCommand', 'maxTimeAlwaysTimeOut']);
 const CODE_NAMES = {
   6: 'HostUnreachable', 13: 'Unauthorized', 50: 'MaxTimeMSExpired', 85: 'IndexOptionsConflict',
   86: 'IndexKeySpecsConflict', 91: 'ShutdownInProgress', 189: 'PrimarySteppedDown', 262: 'ExceededTimeLimit',
@@ -86,13 +89,23 @@ function failCommandReply(message, name) {
   const { document } = wire.decode(message, { promoteBuffers: true });
   const collection = document[Object.keys(document)[0]];
   if (!failPointApplies('failCommand', `${document.$db}.${collection}`)) return null;
-  const { errorCode, errorLabels, writeConcernError } = point.data;
+  const { errorCode, errorLabels, writeConcernError, blockConnection, blockTimeMS = 0 } = point.data;
+  if (blockConnection && errorCode === undefined) return { delayMs: blockTimeMS }; // held, then run
   if (writeConcernError) return { ok: 1, n: 0, writeConcernError, ...(errorLabels ? { errorLabels } : {}) };
   return {
     ok: 0, code: errorCode, codeName: CODE_NAMES[errorCode] ?? '',
     errmsg: point.data.errmsg ?? "Failing command via 'failCommand' failpoint",
     ...(errorLabels ? { errorLabels } : {}),
   };
+}
+
+// mongod's reply to a command with maxTimeMS under maxTimeAlwaysTimeOut, or null.
+function maxTimeReply(message) {
+  const { document } = wire.decode(message, { promoteBuffers: true });
+  if (document.maxTimeMS === undefined) return null;
+  const collection = document[Object.keys(document)[0]];
+  if (!failPointApplies('maxTimeAlwaysTimeOut', `${document.$db}.${collection}`)) return null;
+  return { ok: 0, code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit' };
 }
 
 // Runs an update command under upsertMissesConcurrentInsert: statement by statement, each upsert's match
@@ -238,7 +251,9 @@ class Session {
   // and pass jongodb's reply document through transform.
   handle(message, name) {
     const emulation = this.emulation;
-    const failed = name && failPoints.has('failCommand') ? failCommandReply(message, name) : null;
+    const failed = (name && failPoints.has('failCommand') ? failCommandReply(message, name) : null)
+      ?? (name && failPoints.has('maxTimeAlwaysTimeOut') ? maxTimeReply(message) : null);
+    if (failed?.delayMs !== undefined) return { transform: null, delayMs: failed.delayMs };
     if (failed) {
       const request = wire.decode(message, { promoteBuffers: true });
       return { reply: wire.reply(request, failed) };
@@ -373,7 +388,8 @@ function relay(client, upstreamPort, emulation) {
     pending = pending.then(async () => {
       if (closed) return;
       const name = wire.commandName(message);
-      const { reply, transform } = session.handle(message, name);
+      const { reply, transform, delayMs } = session.handle(message, name);
+      if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (reply) {
         client.write(reply);
         return;

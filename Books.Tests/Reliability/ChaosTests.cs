@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using Books.Api.Security;
 using Books.Tests.Infrastructure;
 
 namespace Books.Tests.Reliability;
@@ -28,7 +29,7 @@ public sealed class ChaosTests(MongodStandInFixture mongod)
         var database = new Uri(mongod.NewDatabase()).AbsolutePath;
         await using var api = BooksApiHost.Create(
             $"mongodb://127.0.0.1:{gate.Port}{database}?serverSelectionTimeoutMS=1000&connectTimeoutMS=1000",
-            settings: new Dictionary<string, string> { ["Books:RateLimit:WritesPerWindow"] = "1000000" });
+            settings: new Dictionary<string, string> { [BooksSecurity.RateLimitEnabledKey] = "false" });
         api.StartOnKestrel();
         var clock = Stopwatch.StartNew();
         var outcomes = new ConcurrentQueue<(TimeSpan At, bool Write, HttpStatusCode Status, string? RetryAfter)>();
@@ -79,7 +80,8 @@ public sealed class ChaosTests(MongodStandInFixture mongod)
             $"by status {string.Join(", ", byStatus.Select(kv => $"{kv.Key}: {kv.Value}"))}");
         Assert.All(outcomes, o => Assert.True(o.Status is HttpStatusCode.OK or HttpStatusCode.Created or HttpStatusCode.ServiceUnavailable,
             $"a {(o.Write ? "write" : "read")} at {o.At.TotalSeconds:0.0} s answered {(int)o.Status}"));
-        Assert.All(outcomes.Where(o => o.Status == HttpStatusCode.ServiceUnavailable), o => Assert.Equal("5", o.RetryAfter));
+        // 5 s for "Database unavailable"; 1 s for "Too many listings at once", when listings queue behind ones that wait on MongoDB.
+        Assert.All(outcomes.Where(o => o.Status == HttpStatusCode.ServiceUnavailable), o => Assert.Contains(o.RetryAfter, new[] { "5", "1" }));
         Assert.Contains(outcomes, o => o.Write && o.Status == HttpStatusCode.ServiceUnavailable);
         Assert.Contains(outcomes, o => !o.Write && o.Status == HttpStatusCode.ServiceUnavailable);
     }

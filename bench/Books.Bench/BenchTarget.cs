@@ -42,6 +42,9 @@ internal sealed class BenchTarget : IAsyncDisposable
         // failed exports with in-memory retries would be measured instead of the API.
         builder.CreateResourceBuilder<ProjectResource>("books-api")
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Production")
+            // No per-caller limits and no cap on concurrent listings: one wrk process from one address is not abuse.
+            .WithEnvironment("Books__RateLimit__Enabled", "false")
+            .WithEnvironment("Books__Queries__MaxConcurrentListings", "1000")
             .WithEnvironment(context =>
             {
                 context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");

@@ -1,0 +1,75 @@
+using System.Globalization;
+using MongoDB.Driver;
+
+namespace Books.Api.Books;
+
+/// <summary>
+/// Bounds on the work one request can make MongoDB do (OWASP API4:2023, unrestricted resource consumption): every
+/// query and findAndModify carries a server-side time limit (maxTimeMS), and listings, the one query whose cost
+/// grows with the catalogue, may hold at most <see cref="MaxConcurrentListings"/> pooled connections at once; the
+/// rest wait at most <see cref="ListingQueueTimeout"/>, then get a 503.
+/// </summary>
+public sealed class BookQueryLimits : IDisposable
+{
+    public const string TimeLimitKey = "Books:Queries:TimeLimitMilliseconds";
+    public const string MaxConcurrentListingsKey = "Books:Queries:MaxConcurrentListings";
+    public const string ListingQueueTimeoutKey = "Books:Queries:ListingQueueMilliseconds";
+    public const int DefaultTimeLimitMilliseconds = 2_000;
+    public const int DefaultMaxConcurrentListings = 16;
+    public const int DefaultListingQueueMilliseconds = 1_000;
+
+    private readonly SemaphoreSlim _listings;
+
+    public BookQueryLimits(IConfiguration configuration)
+    {
+        TimeLimit = TimeSpan.FromMilliseconds(Positive(configuration, TimeLimitKey, DefaultTimeLimitMilliseconds));
+        MaxConcurrentListings = Positive(configuration, MaxConcurrentListingsKey, DefaultMaxConcurrentListings);
+        ListingQueueTimeout = TimeSpan.FromMilliseconds(Positive(configuration, ListingQueueTimeoutKey, DefaultListingQueueMilliseconds));
+        _listings = new SemaphoreSlim(MaxConcurrentListings, MaxConcurrentListings);
+        FindOptions = new FindOptions { MaxTime = TimeLimit };
+    }
+
+    public TimeSpan TimeLimit { get; }
+
+    public int MaxConcurrentListings { get; }
+
+    public TimeSpan ListingQueueTimeout { get; }
+
+    /// <summary>Options for every find: the server gives up at <see cref="TimeLimit"/> (error 50, answered 503).</summary>
+    public FindOptions FindOptions { get; }
+
+    public FindOneAndUpdateOptions<Book> UpdateOptions() =>
+        new() { ReturnDocument = ReturnDocument.After, MaxTime = TimeLimit };
+
+    /// <summary>Endpoint filter for listings: a slot of <see cref="MaxConcurrentListings"/>, or 503 after the bounded wait.</summary>
+    internal static async ValueTask<object?> LimitConcurrentListings(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var limits = context.HttpContext.RequestServices.GetRequiredService<BookQueryLimits>();
+        if (!await limits._listings.WaitAsync(limits.ListingQueueTimeout, context.HttpContext.RequestAborted))
+        {
+            context.HttpContext.Response.Headers.RetryAfter = "1";
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many listings at once",
+                detail: $"This replica runs at most {limits.MaxConcurrentListings} listings at a time, and none finished within " +
+                        $"{limits.ListingQueueTimeout.TotalMilliseconds:0} ms; retry shortly.");
+        }
+
+        try
+        {
+            return await next(context);
+        }
+        finally
+        {
+            limits._listings.Release();
+        }
+    }
+
+    public void Dispose() => _listings.Dispose();
+
+    private static int Positive(IConfiguration configuration, string key, int fallback)
+    {
+        var value = configuration[key] is { } text
+            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0
+            : fallback;
+        return value >= 1 ? value : throw new InvalidOperationException($"'{key}' must be a whole number of at least 1 ('{configuration[key]}' given).");
+    }
+}

@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Text;
+
+namespace Books.Api.Books;
+
+/// <summary>
+/// The words <c>?q=</c> searches: a title's or an author's text, normalised. Normalisation: Unicode compatibility
+/// decomposition (NFKD), accents and other combining marks dropped, lower-cased (invariant culture), then split at
+/// every character that is not a letter or a digit. So "Gödel, Escher, Bach" holds the words godel, escher, bach,
+/// and "Le Guin" le, guin. A search word matches a stored word it is a prefix of; every search word must match.
+/// Stored as arrays with a multikey index each, so a prefix is an anchored regular expression that the index
+/// answers with tight bounds, never a scan of every title.
+/// </summary>
+public static class BookWords
+{
+    /// <summary>Shorter search words are left out of a search: they would match too much to be worth an index scan.</summary>
+    public const int MinPrefixLength = 2;
+
+    /// <summary>At most this many search words in one <c>q</c>.</summary>
+    public const int MaxSearchWords = 8;
+
+    public static string[] Of(string text)
+    {
+        var folded = new StringBuilder(text.Length);
+        foreach (var c in text.Normalize(NormalizationForm.FormKD))
+        {
+            var category = CharUnicodeInfo.GetUnicodeCategory(c);
+            if (category is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
+            {
+                continue;
+            }
+
+            folded.Append(char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : ' ');
+        }
+
+        return [.. folded.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];
+    }
+
+    public static string[] Of(IEnumerable<string> texts) => [.. texts.SelectMany(Of).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>The words of a search that are long enough to search by.</summary>
+    public static string[] OfSearch(string q) => [.. Of(q).Where(word => word.Length >= MinPrefixLength)];
+}

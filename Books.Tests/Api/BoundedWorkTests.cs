@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Books.Api.Books;
+using Books.Api.Security;
+using Books.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace Books.Tests.Api;
+
+/// <summary>
+/// OWASP API4:2023 (unrestricted resource consumption): no request makes MongoDB work without bound. Every query
+/// carries a time limit and one that runs out is a 503 that says so; reads are limited per client address;
+/// listings hold a bounded share of the connection pool; books stored before search words existed get them.
+/// </summary>
+[Collection(MongodStandInCollection.Name)]
+public sealed class BoundedWorkTests(MongodStandInFixture mongod)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    // mongod's maxTimeAlwaysTimeOut fail point fails every command that carries maxTimeMS with error 50, as if its
+    // limit had run out, and runs those without one: so a 503 here also shows the limit was sent.
+    [Theory]
+    [InlineData("GET", "/api/books?limit=5")]
+    [InlineData("GET", "/api/books?q=test")]
+    [InlineData("GET", "/api/books/{id}")]
+    [InlineData("GET", "/api/books/by-isbn/{isbn}")]
+    [InlineData("PATCH", "/api/books/{id}")]
+    public async Task A_query_that_reaches_its_time_limit_is_a_503_that_says_so(string method, string path)
+    {
+        var connectionString = mongod.NewDatabase();
+        await using var api = BooksApiHost.Create(connectionString);
+        using var client = api.CreateWriterClient();
+        var book = await client.CreateAsync(TestBooks.Body(), Cancellation);
+        var namespaceOnly = new BsonDocument("namespace", $"{MongoUrl.Create(connectionString).DatabaseName}.books");
+        using var request = method == "PATCH"
+            ? TestBooks.Write("PATCH", book.Id())
+            : new HttpRequestMessage(HttpMethod.Get, path.Replace("{id}", book.Id()).Replace("{isbn}", book.GetProperty("isbn").GetString()));
+
+        await mongod.ConfigureFailPointAsync("maxTimeAlwaysTimeOut", "alwaysOn", namespaceOnly, Cancellation);
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(request, Cancellation);
+        }
+        finally
+        {
+            await mongod.ConfigureFailPointAsync("maxTimeAlwaysTimeOut", "off", namespaceOnly, CancellationToken.None);
+        }
+
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("5", response.Headers.RetryAfter?.ToString());
+            Assert.Equal("Query took too long", (await response.ProblemAsync(Cancellation)).GetProperty("title").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Reads_are_limited_per_client_address_and_another_address_is_unaffected()
+    {
+        const int Reads = 3;
+        await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string>
+        {
+            [BooksSecurity.ReadsPerWindowKey] = Reads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [BooksSecurity.WindowSecondsKey] = "60",
+        });
+        api.StartOnKestrel();
+        int port;
+        using (var probe = api.CreateClient())
+        {
+            port = probe.BaseAddress!.Port;
+        }
+
+        using var first = LoopbackClients.From(IPAddress.Parse("127.0.0.1"), port);
+        using var second = LoopbackClients.From(IPAddress.Parse("127.0.0.2"), port);
+
+        for (var i = 0; i < Reads; i++)
+        {
+            using var allowed = await first.GetAsync("/api/books?limit=1", Cancellation);
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        }
+
+        using var limited = await first.GetAsync("/api/books/65a1b2c3d4e5f60718293a4b", Cancellation);
+        using var other = await second.GetAsync("/api/books?limit=1", Cancellation);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.True(limited.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), $"Retry-After {limited.Headers.RetryAfter}");
+        var problem = await limited.ProblemAsync(Cancellation);
+        Assert.Equal("Too many reads", problem.GetProperty("title").GetString());
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task Listings_beyond_the_concurrency_limit_wait_a_bounded_time_then_get_503()
+    {
+        var connectionString = mongod.NewDatabase();
+        var queueTimeout = TimeSpan.FromMilliseconds(300);
+        await using var api = BooksApiHost.Create(connectionString, settings: new Dictionary<string, string>
+        {
+            [BookQueryLimits.MaxConcurrentListingsKey] = "1",
+            [BookQueryLimits.ListingQueueTimeoutKey] = queueTimeout.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        using var client = api.CreateWriterClient();
+        var book = await client.CreateAsync(TestBooks.Body(), Cancellation);
+        // The next find on this database's books is held 2 s by MongoDB (mongod's failCommand with blockConnection).
+        var hold = new BsonDocument
+        {
+            ["failCommands"] = new BsonArray { "find" },
+            ["namespace"] = $"{MongoUrl.Create(connectionString).DatabaseName}.books",
+            ["blockConnection"] = true,
+            ["blockTimeMS"] = 2000,
+        };
+        await mongod.ConfigureFailPointAsync("failCommand", new BsonDocument("times", 1), hold, Cancellation);
+        try
+        {
+            var slow = client.GetAsync("/api/books?limit=1", Cancellation);
+            await Task.Delay(300, Cancellation); // the slow listing holds the only slot
+            var waited = Stopwatch.StartNew();
+            using var refused = await client.GetAsync("/api/books?limit=2", Cancellation);
+            var refusedAfter = waited.Elapsed;
+            using var byId = await client.GetAsync($"/api/books/{book.Id()}", Cancellation); // not a listing: not gated
+            using var served = await slow;
+            using var after = await client.GetAsync("/api/books?limit=2", Cancellation);
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("1", refused.Headers.RetryAfter?.ToString());
+            Assert.Equal("Too many listings at once", (await refused.ProblemAsync(Cancellation)).GetProperty("title").GetString());
+            Assert.InRange(refusedAfter, queueTimeout, TimeSpan.FromMilliseconds(1700)); // waited, but not for the slow one
+            Assert.Equal(HttpStatusCode.OK, byId.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        }
+        finally
+        {
+            await mongod.ConfigureFailPointAsync("failCommand", "off", hold, CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Books_stored_before_search_words_existed_get_them_at_startup()
+    {
+        var connectionString = mongod.NewDatabase();
+        var url = MongoUrl.Create(connectionString);
+        using (var direct = new MongoClient(url))
+        {
+            // As the previous version stored them: no titleWords, no authorWords.
+            var collection = direct.GetDatabase(url.DatabaseName).GetCollection<BsonDocument>("books");
+            var documents = Enumerable.Range(0, 3).Select(i => new BsonDocument
+            {
+                ["_id"] = ObjectId.GenerateNewId(), ["isbn"] = TestBooks.NewIsbn(), ["title"] = $"Légende number{i}",
+                ["titleKey"] = $"légende number{i}", ["authors"] = new BsonArray { "Old Author" }, ["authorKeys"] = new BsonArray { "old author" },
+                ["yearKey"] = 0, ["tags"] = new BsonArray(), ["createdAt"] = DateTime.UtcNow, ["updatedAt"] = DateTime.UtcNow, ["version"] = 1L,
+            });
+            await collection.InsertManyAsync(documents, cancellationToken: Cancellation);
+        }
+
+        await using var api = BooksApiHost.Create(connectionString);
+        using var client = api.CreateClient();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+
+        await Eventually.TrueAsync(async () =>
+        {
+            var page = await client.GetFromJsonAsync<JsonElement>("/api/books?q=legende%20old", timeout.Token);
+            return page.GetProperty("items").GetArrayLength() == 3;
+        }, "the old books found by their words", timeout.Token);
+        var stored = await api.Services.GetRequiredService<IMongoCollection<Book>>().Find(FilterDefinition<Book>.Empty).ToListAsync(Cancellation);
+        Assert.All(stored, book => Assert.Equal(["old", "author"], book.AuthorWords));
+        Assert.Contains(stored, book => book.TitleWords.SequenceEqual(["legende", "number1"]));
+    }
+}

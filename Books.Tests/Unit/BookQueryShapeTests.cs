@@ -1,0 +1,96 @@
+using Books.Api.Books;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
+using MongoDB.Driver;
+
+namespace Books.Tests.Unit;
+
+/// <summary>
+/// Each listing shape (one filter, one sort) and the index that bounds its scan, written by hand from the MongoDB
+/// manual's equality-sort-range rule (ESR: equality keys first, then the sort keys, then range keys) and its
+/// multikey and anchored-regex rules (a prefix regex on an indexed array is a bounded range of that index). The
+/// stand-in has no explain, so the test holds the index definitions and the listing's own filter and sort to the
+/// table: the index must exist, must be led by the filter's equality field and carry the sort's keys in order, and
+/// every field the filter names must be in it.
+/// </summary>
+public sealed class BookQueryShapeTests
+{
+    public static TheoryData<string, string, string> Shapes => new()
+    {
+        // query string, sort, the expected index's keys
+        { "", "title", "titleKey, _id" },
+        { "", "-publishedYear", "yearKey, _id" },
+        { "", "createdAt", "createdAt, _id" },
+        { "author=Ann", "title", "authorKeys, titleKey, _id" },
+        { "author=Ann", "publishedYear", "authorKeys, yearKey, _id" },
+        { "author=Ann", "-createdAt", "authorKeys, createdAt, _id" },
+        { "tag=sf", "-title", "tags, titleKey, _id" },
+        { "tag=sf", "publishedYear", "tags, yearKey, _id" },
+        { "tag=sf", "createdAt", "tags, createdAt, _id" },
+        { "yearFrom=1990&yearTo=2000", "publishedYear", "yearKey, _id" },   // the range is the sort key itself
+        { "yearTo=2000", "title", "titleKey, _id, yearKey" },
+        { "yearFrom=1990", "-createdAt", "createdAt, _id, yearKey" },
+        { "q=dune", "title", "titleWords | authorWords" },                   // each word: a prefix range on either array
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Every_listing_shape_has_an_index_that_bounds_it(string query, string sort, string expected)
+    {
+        var listing = Parse($"{query}&sort={sort}");
+        var indexes = BookIndexes.Models.Select(model => Fields(model.Keys.Render(Args()))).ToList();
+        var filterFields = FieldsIn(listing.Filter.Render(Args())).ToHashSet();
+        var sortFields = Fields(listing.Order.Render(Args()));
+
+        foreach (var alternative in expected.Split(" | "))
+        {
+            var keys = alternative.Split(", ");
+            Assert.Contains(keys, indexes); // the index exists, keys in this order
+        }
+
+        if (!expected.Contains(" | ", StringComparison.Ordinal))
+        {
+            // ESR: an equality field (multikey author or tag) leads, the sort's keys follow in order, a range comes last.
+            var keys = expected.Split(", ");
+            var equality = filterFields.Intersect(["authorKeys", "tags"]).ToArray();
+            Assert.Equal(equality, keys[..equality.Length]);
+            Assert.Equal(sortFields, keys[equality.Length..(equality.Length + sortFields.Length)]);
+        }
+
+        var indexed = expected.Split(" | ").SelectMany(alternative => alternative.Split(", ")).ToHashSet();
+        Assert.Subset(indexed, filterFields); // the filter names no field the index cannot bound or check
+    }
+
+    [Fact]
+    public void Unknown_years_are_outside_every_range()
+    {
+        // yearKey is 0 for an unknown year: a yearTo alone still starts at the earliest year a book can have.
+        var filter = Parse("yearTo=2000").Filter.Render(Args());
+
+        Assert.Contains($"\"$gte\" : {BookInput.MinYear}", filter.ToString());
+    }
+
+    private static BookListing Parse(string queryString)
+    {
+        var parameters = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(queryString);
+        string? Value(string name) => parameters.TryGetValue(name, out var value) ? value.ToString() : null;
+        int? Number(string name) => Value(name) is { } text ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : null;
+        var query = new BookListQuery(Value("author"), Value("tag"), Number("yearFrom"), Number("yearTo"), Value("q"), Value("sort"), null, null);
+        return BookListing.Parse(query, new QueryCollection(parameters.ToDictionary(p => p.Key, p => (StringValues)p.Value)), out var errors)
+            ?? throw new InvalidOperationException(string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(' ', e.Value)}")));
+    }
+
+    private static RenderArgs<Book> Args() => new(BsonSerializer.LookupSerializer<Book>(), BsonSerializer.SerializerRegistry);
+
+    private static string[] Fields(BsonDocument keys) => [.. keys.Names];
+
+    /// <summary>Every field a filter names, through $and, $or and $elemMatch.</summary>
+    private static IEnumerable<string> FieldsIn(BsonDocument filter) =>
+        filter.Elements.SelectMany(element => element.Name switch
+        {
+            "$and" or "$or" or "$nor" => element.Value.AsBsonArray.SelectMany(clause => FieldsIn(clause.AsBsonDocument)),
+            _ => [element.Name],
+        });
+}
