@@ -1,4 +1,5 @@
 using Books.Api.Books;
+using Books.Api.Http;
 using Books.Api.OpenApi;
 using Books.Api.Security;
 using Scalar.AspNetCore;
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 BuildTimeDocument.UsePlaceholderSettings(builder);
 
 builder.AddServiceDefaults();
+builder.AddBooksFrontDoor();
 builder.AddMongoDBClient("booksdb");
 builder.AddBooks();
 builder.AddBooksSecurity();
@@ -19,6 +21,7 @@ var app = builder.Build();
 app.UseBooksMetrics();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseBooksFrontDoor();
 app.UseBooksSecurity();
 
 app.MapOpenApi();

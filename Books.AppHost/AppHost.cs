@@ -1,3 +1,4 @@
+using Books.AppHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -14,6 +15,7 @@ builder.AddProject<Projects.Books_Api>("books-api")
     .WithHttpHealthCheck("/health")
     .WithoutDeveloperCertificate()
     .WithBearerTokenValidation()
+    .WithAllowedHosts()
     .WithApiReferenceLinks(builder.Environment.IsDevelopment());
 
 builder.Build().Run();

@@ -54,8 +54,33 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoColl
     private static CreateIndexModel<Book> Index(string name, params string[] fields) =>
         new(Builders<Book>.IndexKeys.Combine(fields.Select(field => Builders<Book>.IndexKeys.Ascending(field))), new CreateIndexOptions { Name = name });
 
+    /// <summary>How long starting books-api waits for the unique ISBN index before it serves anyway (writes then 503).</summary>
+    internal static readonly TimeSpan StartupWait = TimeSpan.FromSeconds(3);
+
+    private readonly TaskCompletionSource _isbnIndexSettled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>The unique ISBN index exists: a write cannot store a second book with an ISBN already stored.</summary>
     public bool IsbnIndexReady => _states.TryGetValue(IsbnIndexName, out var state) && state.Ready;
+
+    /// <summary>
+    /// Starts ensuring the indexes, and lets the host finish starting once the unique ISBN index exists, or after
+    /// <see cref="StartupWait"/>: a reachable MongoDB creates it in milliseconds, so a books-api that has started takes
+    /// writes at once; an unreachable one is left to the retries, and writes answer 503 until then.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await base.StartAsync(cancellationToken);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(StartupWait);
+        try
+        {
+            await _isbnIndexSettled.Task.WaitAsync(wait.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Not yet: serve reads meanwhile.
+        }
+    }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -80,6 +105,11 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoColl
             {
                 await create(stoppingToken);
                 _states[name] = IndexState.Created;
+                if (name == IsbnIndexName)
+                {
+                    _isbnIndexSettled.TrySetResult();
+                }
+
                 if (_states.Values.All(state => state.Ready) && Interlocked.Exchange(ref _announced, 1) == 0)
                 {
                     LogIndexesReady(_states.Count);
@@ -90,6 +120,11 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoColl
             catch (MongoCommandException ex) when (s_permanentCodes.Contains(ex.Code))
             {
                 _states[name] = IndexState.Failed(ex.ErrorMessage ?? ex.Message);
+                if (name == IsbnIndexName)
+                {
+                    _isbnIndexSettled.TrySetResult(); // nothing left to wait for: it will not be created
+                }
+
                 LogIndexFailedForGood(ex, name, ex.Code);
                 return;
             }

@@ -49,9 +49,10 @@ public static class BooksOpenApi
             License = new OpenApiLicense { Name = "MIT", Identifier = "MIT" },
         };
 
-        // At run time the server this document was fetched from; at build time, where the AppHost runs books-api.
-        document.Servers = document.Servers is { Count: > 0 } servers
-            ? [.. servers.Select(server => new OpenApiServer { Url = server.Url?.TrimEnd('/'), Description = "This server." })]
+        // At run time the server this document was fetched from, as a relative URL: the framework would write the
+        // request's own Host header here, whatever a client sent (OWASP API8). At build time, where the AppHost runs books-api.
+        document.Servers = document.Servers is { Count: > 0 }
+            ? [new OpenApiServer { Url = "/", Description = "This server." }]
             : [new OpenApiServer { Url = LocalDevelopmentServer, Description = "books-api run by the AppHost (dotnet run --project Books.AppHost)." }];
 
         document.Tags = new HashSet<OpenApiTag>

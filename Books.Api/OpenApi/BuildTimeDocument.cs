@@ -25,6 +25,7 @@ internal static class BuildTimeDocument
             ["ConnectionStrings:booksdb"] = "mongodb://localhost/booksdb",
             [BooksSecurity.AuthorityKey] = "https://localhost/",
             [$"{BooksSecurity.AudiencesKey}:0"] = BooksSecurity.Audience,
+            ["AllowedHosts"] = "localhost",
         });
     }
 }

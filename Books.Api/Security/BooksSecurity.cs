@@ -35,6 +35,7 @@ public static class BooksSecurity
     public const string BearerSection = "Authentication:Schemes:Bearer";
     public const string AuthorityKey = BearerSection + ":Authority";
     public const string AudiencesKey = BearerSection + ":ValidAudiences";
+    public const string SigningKeysKey = BearerSection + ":SigningKeys";
     public const string RefreshIntervalKey = BearerSection + ":RefreshInterval";
     public const string BackchannelTimeoutKey = BearerSection + ":BackchannelTimeout";
     public const string ClockSkewKey = "Books:Auth:ClockSkew";
@@ -79,6 +80,12 @@ public static class BooksSecurity
             }
         });
         builder.Services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, IdentityProviderOutages>();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Validate(options => options.TokenValidationParameters.IssuerSigningKey is null
+                    && options.TokenValidationParameters.IssuerSigningKeys?.Any() != true
+                    && options.TokenValidationParameters.IssuerSigningKeyResolver is null,
+                "A signing key is configured in code beside the identity provider; books-api accepts only the provider's published keys.")
+            .ValidateOnStart();
 
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(WritePolicy, policy => policy
@@ -214,6 +221,15 @@ public static class BooksSecurity
             throw new InvalidOperationException(
                 $"'{AuthorityKey}' is {value}: plain HTTP is accepted only for a provider on this machine (localhost or a loopback address). " +
                 "Use the provider's https:// address.");
+        }
+
+        // ASP.NET Core binds Authentication:Schemes:Bearer:SigningKeys (what dotnet user-jwts writes) to symmetric keys
+        // that JwtBearer would honour beside the provider's: a shared secret that opens writes anywhere it leaks.
+        if (configuration.GetSection(SigningKeysKey).GetChildren().Any())
+        {
+            throw new InvalidOperationException(
+                $"'{SigningKeysKey}' is set: books-api accepts tokens signed only with the keys its identity provider publishes " +
+                $"('{AuthorityKey}'), never with a configured key. Remove it (and any user-jwts secrets).");
         }
 
         if (!configuration.GetSection(AudiencesKey).GetChildren().Any())

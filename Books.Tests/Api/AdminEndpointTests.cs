@@ -14,7 +14,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 namespace Books.Tests.Api;
 
 /// <summary>The operator endpoints: who may call them, and where "delete all" exists at all.</summary>
-[Collection(MongodStandInCollection.Name)]
+[Collection(SecondMongodStandInCollection.Name)]
 public sealed class AdminEndpointTests(MongodStandInFixture mongod)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;

@@ -15,7 +15,7 @@ namespace Books.Tests.Api;
 /// (the guard against duplicates), one per listing sort with the id as tie-breaker (the keyset cursor's order),
 /// the filter indexes, and the TTL index that removes past rate-limit windows.
 /// </summary>
-[Collection(MongodStandInCollection.Name)]
+[Collection(SecondMongodStandInCollection.Name)]
 public sealed class BookIndexesTests(MongodStandInFixture mongod)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;

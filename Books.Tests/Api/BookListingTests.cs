@@ -12,7 +12,7 @@ namespace Books.Tests.Api;
 /// stand-in: quick enough for the mutation run (Books.Tests/Mutation) to use. Each test lists only the
 /// books it made (a tag of its own), so the tests share one books-api.
 /// </summary>
-[Collection(MongodStandInCollection.Name)]
+[Collection(SecondMongodStandInCollection.Name)]
 public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InProcessBooksApi>, IDisposable
 {
     private readonly HttpClient _api = api.CreateWriterClient();

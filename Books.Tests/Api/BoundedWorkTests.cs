@@ -16,7 +16,7 @@ namespace Books.Tests.Api;
 /// carries a time limit and one that runs out is a 503 that says so; reads are limited per client address;
 /// listings hold a bounded share of the connection pool; books stored before search words existed get them.
 /// </summary>
-[Collection(MongodStandInCollection.Name)]
+[Collection(SecondMongodStandInCollection.Name)]
 public sealed class BoundedWorkTests(MongodStandInFixture mongod)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;

@@ -9,7 +9,7 @@ using Books.Tests.Infrastructure;
 namespace Books.Tests.Api;
 
 /// <summary>If-Match and If-None-Match in each form a client can send them (RFC 9110 section 13).</summary>
-[Collection(MongodStandInCollection.Name)]
+[Collection(SecondMongodStandInCollection.Name)]
 public sealed class ConditionalRequestTests(MongodStandInFixture mongod)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
@@ -117,9 +117,10 @@ public sealed class ConditionalRequestTests(MongodStandInFixture mongod)
 
         foreach (var method in s_writes)
         {
+            JsonElement? unchanged = null; // a refused write leaves the book at version 1, so the next row can use it
             foreach (var (value, applies) in table)
             {
-                var book = await client.CreateAsync(TestBooks.Body(), Cancellation);
+                var book = unchanged ?? await client.CreateAsync(TestBooks.Body(), Cancellation);
                 using var request = TestBooks.Write(method, book.Id(), SameIsbn(book));
                 request.Headers.TryAddWithoutValidation(field, value);
                 using var response = await client.SendAsync(request, Cancellation);
@@ -128,6 +129,7 @@ public sealed class ConditionalRequestTests(MongodStandInFixture mongod)
                     : method == "DELETE" ? HttpStatusCode.NoContent : HttpStatusCode.OK;
                 var stored = await StoredVersionAsync(client, book.Id());
                 var expectedVersion = !applies ? 1 : method == "DELETE" ? (long?)null : 2;
+                unchanged = stored == 1 ? book : null;
                 if (response.StatusCode != expected || stored != expectedVersion)
                 {
                     wrong.Add($"{method} {field}: {value} answered {(int)response.StatusCode} leaving version {stored?.ToString() ?? "none"}; expected {(int)expected} leaving {expectedVersion?.ToString() ?? "none"}");

@@ -15,7 +15,7 @@ namespace Books.Tests.Api;
 /// Retry-After that names the seconds until a write leaves that span, and the caller's record in MongoDB (keyed by
 /// a hash, expiring a window after its last write).
 /// </summary>
-[Collection(MongodStandInCollection.Name)]
+[Collection(SecondMongodStandInCollection.Name)]
 public sealed class RateLimitTests(MongodStandInFixture mongod)
 {
     private const int Permits = 3;

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Books.Tests.Client;
@@ -144,4 +145,38 @@ public sealed class BooksApiTokenSettingsTests
             ["Books:RateLimit:WritesPerWindow"] = "1",
             ["Books:RateLimit:WindowSeconds"] = "1",
         });
+
+    // OWASP API8:2023: a shared secret that opens writes wherever it leaks never sits beside the identity provider.
+    [Fact]
+    public void A_configured_signing_key_beside_the_provider_stops_startup()
+    {
+        var error = StartWith(new Dictionary<string, string>(Provider())
+        {
+            ["Authentication:Schemes:Bearer:SigningKeys:0:Issuer"] = "dotnet-user-jwts",
+            ["Authentication:Schemes:Bearer:SigningKeys:0:Value"] = Convert.ToBase64String(new byte[32]),
+        });
+
+        Assert.Contains("'Authentication:Schemes:Bearer:SigningKeys' is set", error.Message);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("*")]
+    [InlineData("books.example.com;*")]
+    public void Outside_development_allowed_hosts_must_name_hosts(string? allowedHosts)
+    {
+        var settings = new Dictionary<string, string>(Provider());
+        if (allowedHosts is not null)
+        {
+            settings["AllowedHosts"] = allowedHosts;
+        }
+
+        using var factory = Factory(settings).WithWebHostBuilder(web => web.UseEnvironment("Production"));
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains("Outside Development books-api answers only for the host names in 'AllowedHosts'", error.Message);
+    }
+
+    [Fact]
+    public void In_development_no_allowed_hosts_are_needed() => Starts(new Dictionary<string, string>(Provider()));
 }

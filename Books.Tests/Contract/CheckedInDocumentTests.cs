@@ -39,7 +39,7 @@ internal static class CheckedInDocument
 
         // The one part that depends on where the document is served from: the server's own address.
         var servers = served["servers"]!.AsArray().Select(s => s!["url"]!.GetValue<string>()).ToList();
-        Assert.Equal(api.BaseAddress!.GetLeftPart(UriPartial.Authority), Assert.Single(servers));
+        Assert.Equal("/", Assert.Single(servers)); // relative: the server the document came from, never a Host header
         served.Remove("servers");
         checkedIn.Remove("servers");
 

@@ -57,11 +57,12 @@ public sealed class ManifestTests : IDisposable
 
         Assert.Equal("{books-api-authority.value}", env.GetProperty("Authentication__Schemes__Bearer__Authority").GetString());
         Assert.Equal("{books-api-audience.value}", env.GetProperty("Authentication__Schemes__Bearer__ValidAudiences__0").GetString());
+        Assert.Equal("{books-api-allowed-hosts.value}", env.GetProperty("AllowedHosts").GetString()); // never '*' outside Development
         // books-identity is a development provider: a deployment brings its own, and no client secret of ours ships.
         Assert.False(resources.TryGetProperty("books-identity", out _));
         Assert.False(resources.TryGetProperty("books-dashboard-client-secret", out _));
         Assert.DoesNotContain("Identity__", text);
-        foreach (var parameter in new[] { "books-api-authority", "books-api-audience" })
+        foreach (var parameter in new[] { "books-api-authority", "books-api-audience", "books-api-allowed-hosts" })
         {
             Assert.Equal("parameter.v0", resources.GetProperty(parameter).GetProperty("type").GetString());
         }

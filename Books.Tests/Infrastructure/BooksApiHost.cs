@@ -20,7 +20,9 @@ public static class BooksApiHost
         string environment = "Development") =>
         new WebApplicationFactory<Book>().WithWebHostBuilder(web =>
         {
-            foreach (var (key, value) in Identity.ApiSettings().Concat(settings ?? new Dictionary<string, string>()))
+            // Outside Development books-api answers only its allowed hosts: the test server's and loopback Kestrel's.
+            var hosts = environment == "Development" ? [] : new Dictionary<string, string> { ["AllowedHosts"] = "localhost;127.0.0.1" };
+            foreach (var (key, value) in Identity.ApiSettings().Concat(hosts).Concat(settings ?? new Dictionary<string, string>()))
             {
                 web.UseSetting(key, value);
             }

@@ -13,7 +13,7 @@ namespace Books.Tests.Reliability;
 /// Retry-After; no other 5xx, no hang; and after each return the same process serves again. Stopping and starting
 /// is a gate in front of the stand-in that drops every open connection and refuses new ones, as a dead host does.
 /// </summary>
-[Collection(MongodStandInCollection.Name)]
+[Collection(SecondMongodStandInCollection.Name)]
 public sealed class ChaosTests(MongodStandInFixture mongod)
 {
     private const int Callers = 32;

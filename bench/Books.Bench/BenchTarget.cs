@@ -45,6 +45,7 @@ internal sealed class BenchTarget : IAsyncDisposable
             // No per-caller limits and no cap on concurrent listings: one wrk process from one address is not abuse.
             .WithEnvironment("Books__RateLimit__Enabled", "false")
             .WithEnvironment("Books__Queries__MaxConcurrentListings", "1000")
+            .WithEnvironment("AllowedHosts", "localhost;127.0.0.1")
             .WithEnvironment(context =>
             {
                 context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");

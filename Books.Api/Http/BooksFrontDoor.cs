@@ -1,0 +1,102 @@
+using System.Net;
+using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Primitives;
+
+namespace Books.Api.Http;
+
+/// <summary>
+/// What books-api believes about how a request reached it (OWASP API8:2023, security misconfiguration):
+/// <list type="bullet">
+/// <item>X-Forwarded-For and X-Forwarded-Proto only from the proxies and networks configured under
+/// <see cref="KnownProxiesKey"/> and <see cref="KnownNetworksKey"/>; with none configured the headers are ignored,
+/// so a client cannot choose the address its rate limits are counted by.</item>
+/// <item>Outside Development, only the Host names in <see cref="AllowedHostsKey"/> (never <c>*</c>), except for
+/// <c>/health</c> and <c>/alive</c>, which an orchestrator probes with the pod's own address as Host.</item>
+/// </list>
+/// </summary>
+public static class BooksFrontDoor
+{
+    public const string KnownProxiesKey = "Books:ForwardedHeaders:KnownProxies";
+    public const string KnownNetworksKey = "Books:ForwardedHeaders:KnownNetworks";
+    public const string AllowedHostsKey = "AllowedHosts";
+
+    private static readonly string[] s_probes = ["/health", "/alive"];
+
+    public static IHostApplicationBuilder AddBooksFrontDoor(this IHostApplicationBuilder builder)
+    {
+        var proxies = Values(builder.Configuration, KnownProxiesKey)
+            .Select(value => IPAddress.TryParse(value, out var address) ? address
+                : throw new InvalidOperationException($"'{KnownProxiesKey}' holds '{value}', which is not an IP address."))
+            .ToList();
+        var networks = Values(builder.Configuration, KnownNetworksKey)
+            .Select(value => System.Net.IPNetwork.TryParse(value, out var network) ? network
+                : throw new InvalidOperationException($"'{KnownNetworksKey}' holds '{value}', which is not a network in CIDR notation (10.0.0.0/8)."))
+            .ToList();
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            options.ForwardLimit = null; // walk back through every trusted hop, stop at the first untrusted one
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            proxies.ForEach(options.KnownProxies.Add);
+            networks.ForEach(options.KnownIPNetworks.Add);
+        });
+
+        // The framework's own host filter would refuse the probes too; it allows every host, and ours exempts them.
+        builder.Services.Configure<HostFilteringOptions>(options => options.AllowedHosts = ["*"]);
+        var hosts = builder.Configuration[AllowedHostsKey]?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        if (!builder.Environment.IsDevelopment() && (hosts.Length == 0 || hosts.Contains("*")))
+        {
+            throw new InvalidOperationException(
+                $"Outside Development books-api answers only for the host names in '{AllowedHostsKey}' (environment variable " +
+                $"{AllowedHostsKey}), separated by ';', for example books.example.com;*.books.example.com. It is " +
+                $"{(hosts.Length == 0 ? "not set" : "'*'")}: any Host header would be accepted and could end up in links.");
+        }
+
+        builder.Services.AddSingleton(new FrontDoor(proxies.Count + networks.Count > 0, builder.Environment.IsDevelopment() ? [] : hosts));
+        return builder;
+    }
+
+    public static WebApplication UseBooksFrontDoor(this WebApplication app)
+    {
+        var frontDoor = app.Services.GetRequiredService<FrontDoor>();
+        if (frontDoor.TrustsProxies)
+        {
+            app.UseForwardedHeaders();
+        }
+
+        if (frontDoor.AllowedHosts.Count > 0)
+        {
+            app.Use((context, next) => frontDoor.Admits(context) ? next(context) : RefuseHostAsync(context));
+        }
+
+        return app;
+    }
+
+    private static async Task RefuseHostAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = StatusCodes.Status400BadRequest, Title = "Unknown host", Detail = "The Host header names a host this server does not answer for." },
+        });
+    }
+
+    private static IEnumerable<string> Values(IConfiguration configuration, string key) =>
+        configuration.GetSection(key).GetChildren().Select(child => child.Value).OfType<string>()
+            .Concat(configuration[key]?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? []);
+
+    private sealed record FrontDoor(bool TrustsProxies, IList<StringSegment> AllowedHosts)
+    {
+        public FrontDoor(bool trustsProxies, string[] allowedHosts)
+            : this(trustsProxies, (IList<StringSegment>)[.. allowedHosts.Select(host => new StringSegment(host))])
+        {
+        }
+
+        public bool Admits(HttpContext context) =>
+            s_probes.Contains(context.Request.Path.Value, StringComparer.OrdinalIgnoreCase)
+            || HostString.MatchesAny(new StringSegment(context.Request.Host.Host), AllowedHosts);
+    }
+}
