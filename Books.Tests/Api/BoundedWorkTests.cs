@@ -68,12 +68,7 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
             [BooksSecurity.ReadsPerWindowKey] = Reads.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [BooksSecurity.WindowSecondsKey] = "60",
         });
-        api.StartOnKestrel();
-        int port;
-        using (var probe = api.CreateClient())
-        {
-            port = probe.BaseAddress!.Port;
-        }
+        var port = api.StartOnKestrelPort(); // real connections, so the API sees each client's address
 
         using var first = LoopbackClients.From(IPAddress.Parse("127.0.0.1"), port);
         using var second = LoopbackClients.From(IPAddress.Parse("127.0.0.2"), port);

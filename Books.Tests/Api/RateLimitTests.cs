@@ -119,12 +119,7 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
             mongod.NewDatabase(),
             services => services.AddSingleton<TimeProvider>(new ManualClock(s_windowStart)),
             new Dictionary<string, string> { [BooksSecurity.WritesPerWindowKey] = "1" });
-        api.StartOnKestrel(); // real connections, so the API sees each client's address
-        int port;
-        using (var probe = api.CreateClient())
-        {
-            port = probe.BaseAddress!.Port;
-        }
+        var port = api.StartOnKestrelPort(); // real connections, so the API sees each client's address
         // A token shape our provider never issues (no subject), signed with its key.
         var claims = BooksApiHost.Identity.WriterClaims("unused");
         claims.Remove("sub");

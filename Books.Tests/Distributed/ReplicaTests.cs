@@ -11,8 +11,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Books.Tests.Distributed;
 
 /// <summary>books-api at two replicas sharing one database: what holds for one process holds for both.</summary>
-[Collection(ExclusiveCollection.Name)]
-public sealed class ReplicaTests(ReplicatedAppFixture fixture) : IClassFixture<ReplicatedAppFixture>
+[Collection(ReplicatedAppCollection.Name)]
+public sealed class ReplicaTests(ReplicatedAppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

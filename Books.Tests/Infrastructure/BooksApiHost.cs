@@ -45,6 +45,14 @@ public static class BooksApiHost
         api.StartServer();
     }
 
+    /// <summary>Starts Kestrel on a loopback port (see <see cref="StartOnKestrel"/>) and returns the port.</summary>
+    public static int StartOnKestrelPort(this WebApplicationFactory<Book> api)
+    {
+        api.StartOnKestrel();
+        using var probe = api.CreateClient();
+        return probe.BaseAddress!.Port;
+    }
+
     /// <summary>A client that carries a write token from the provider, for a caller (client) of its own.</summary>
     public static HttpClient CreateWriterClient(this WebApplicationFactory<Book> api) =>
         api.CreateClientOf(Identity.Clients.NextWriter());

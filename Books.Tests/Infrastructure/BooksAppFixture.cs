@@ -201,21 +201,21 @@ public class BooksAppFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The shared AppHost. Like <see cref="ExclusiveCollection"/>, it runs alone, after the parallel collections.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
+/// <summary>The shared AppHost: its classes one at a time, beside the other collections.</summary>
+[CollectionDefinition(Name)]
 public sealed class BooksAppCollection : ICollectionFixture<BooksAppFixture>
 {
     public const string Name = "Books AppHost";
 }
 
 /// <summary>
-/// Classes that start an AppHost of their own (a class fixture): xUnit runs them one class at a time, after
-/// every parallel collection has finished (the in-process one, with the soak, among those), and never beside
-/// each other or beside <see cref="BooksAppCollection"/>, so on two cores no start-up or timing margin
-/// competes with another AppHost or with the soak.
+/// Classes that start an AppHost of their own (a class fixture): xUnit runs them one class at a time, so two of
+/// these AppHosts (stopping MongoDB, replicas, containers) never run at once; beside them run the in-process
+/// collections and <see cref="BooksAppCollection"/>, which mostly wait on sockets and timeouts. Their bounds are
+/// the settings they test plus slack for a loaded two-core machine.
 /// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
+[CollectionDefinition(Name)]
 public sealed class ExclusiveCollection
 {
-    public const string Name = "Runs alone";
+    public const string Name = "AppHosts of their own";
 }

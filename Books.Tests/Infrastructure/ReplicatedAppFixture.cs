@@ -51,3 +51,13 @@ public sealed class ReplicatedAppFixture : BooksAppFixture
     /// <summary>A client for one replica, with a write token of <paramref name="clientId"/>'s (a writer of <see cref="BooksAppFixture.Tokens"/>).</summary>
     public HttpClient CreateReplicaClient(Uri replica, string clientId) => CreateClient(replica, clientId);
 }
+
+/// <summary>
+/// The replicated AppHost, shared by the classes that need two replicas or stop MongoDB (one class at a time): one
+/// AppHost start instead of one per class.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ReplicatedAppCollection : ICollectionFixture<ReplicatedAppFixture>
+{
+    public const string Name = "replicated AppHost";
+}

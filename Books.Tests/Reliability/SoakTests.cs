@@ -15,8 +15,8 @@ namespace Books.Tests.Reliability;
 /// fixed concurrency. It asserts correctness (no 5xx, every acknowledged write readable afterwards) and
 /// reports throughput and latency; it sets no speed goal. BOOKS_SOAK_SECONDS (default 10) sets the length.
 /// </summary>
-// In the in-process collection, one test at a time: never beside another in-process test (the tracing tests
-// listen to every activity in the process) nor beside an AppHost, since those run alone after it.
+// In the in-process collection, one class at a time; AppHosts and the second stand-in's tests may run beside it,
+// so it sets no speed goal and its client timeout is generous.
 [Collection(MongodStandInCollection.Name)]
 public sealed class SoakTests(MongodStandInFixture mongod)
 {
