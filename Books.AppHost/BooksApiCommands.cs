@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace Aspire.Hosting;
+namespace Books.AppHost;
 
 /// <summary>Dashboard commands on books-api, each a call to one of its admin endpoints.</summary>
 internal static class BooksApiCommands

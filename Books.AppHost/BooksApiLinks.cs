@@ -1,4 +1,4 @@
-namespace Aspire.Hosting;
+namespace Books.AppHost;
 
 /// <summary>Links on books-api's dashboard row to its contract.</summary>
 internal static class BooksApiLinks

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
-namespace Aspire.Hosting;
+namespace Books.AppHost;
 
 /// <summary>How books-api learns which bearer tokens to accept, in each execution mode.</summary>
 internal static class BooksApiTokens

@@ -1,4 +1,4 @@
-namespace Aspire.Hosting;
+namespace Books.AppHost;
 
 /// <summary>
 /// books-api serves plain HTTP on localhost. Without this, Aspire 13 prepares the ASP.NET Core developer

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Serialization;
 
-namespace Aspire.Hosting;
+namespace Books.AppHost;
 
 /// <summary>Access tokens from an OpenID Connect provider's token endpoint, by the client-credentials grant (RFC 6749 4.4).</summary>
 internal static class ProviderTokens

@@ -262,7 +262,7 @@ public static partial class MongoDBBuilderExtensions
         builder.ApplicationBuilder.Services.TryAddSingleton<MongoDBHealthCheckClients>();
         builder.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             key,
-            services => new MongoDBHealthCheck(
+            services => new MongoDBResourceHealthCheck(
                 resource, server, databaseName, HealthCheckTimeout, services.GetRequiredService<MongoDBHealthCheckClients>()),
             failureStatus: null,
             tags: null,

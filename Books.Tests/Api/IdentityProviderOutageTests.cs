@@ -1,3 +1,4 @@
+using Books.Api;
 using System.Net;
 using System.Net.Http.Json;
 using Books.Api.Security;
@@ -35,7 +36,7 @@ public sealed class IdentityProviderOutageTests(MongodStandInFixture mongod) : I
         return default;
     }
 
-    private Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Books.Api.Books.Book> Api() =>
+    private Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Books.Api.BooksApiAssembly> Api() =>
         BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string>(_provider.ApiSettings(_tokens.Provider))
         {
             [BooksSecurity.RefreshIntervalKey] = s_refreshInterval.ToString(),

@@ -1,3 +1,4 @@
+using Books.Api;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.Http.Json;
@@ -99,7 +100,7 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
         Assert.InRange(admitted.Count, Permits, 149); // both answers were exercised
     }
 
-    private WebApplicationFactory<Book> CreateApi(ManualClock clock) =>
+    private WebApplicationFactory<BooksApiAssembly> CreateApi(ManualClock clock) =>
         BooksApiHost.Create(
             mongod.NewDatabase(),
             services => services.AddSingleton<TimeProvider>(clock),

@@ -1,3 +1,4 @@
+using Books.Api;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -8,8 +9,7 @@ public sealed class BooksApiStartupTests
 {
     private static Exception StartWith(string? connectionString)
     {
-        // Any public type of Books.Api names its entry assembly; `Program` is ambiguous beside the AppHost's.
-        using var factory = new WebApplicationFactory<Books.Api.Books.Book>().WithWebHostBuilder(web =>
+        using var factory = new WebApplicationFactory<Books.Api.BooksApiAssembly>().WithWebHostBuilder(web =>
             web.UseSetting("ConnectionStrings:booksdb", connectionString));
         return Assert.ThrowsAny<Exception>(() => factory.CreateClient());
     }
@@ -53,8 +53,8 @@ public sealed class BooksApiTokenSettingsTests
         factory.CreateClient().Dispose();
     }
 
-    private static WebApplicationFactory<Books.Api.Books.Book> Factory(IReadOnlyDictionary<string, string> settings) =>
-        new WebApplicationFactory<Books.Api.Books.Book>().WithWebHostBuilder(web =>
+    private static WebApplicationFactory<Books.Api.BooksApiAssembly> Factory(IReadOnlyDictionary<string, string> settings) =>
+        new WebApplicationFactory<Books.Api.BooksApiAssembly>().WithWebHostBuilder(web =>
         {
             web.UseSetting("ConnectionStrings:booksdb", "mongodb://127.0.0.1:1/booksdb");
             foreach (var (key, value) in settings)

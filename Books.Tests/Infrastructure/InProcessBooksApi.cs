@@ -3,7 +3,7 @@ namespace Books.Tests.Infrastructure;
 /// <summary>One books-api in process, on Kestrel, for all the tests of a class (a class fixture), on a database of its own.</summary>
 public sealed class InProcessBooksApi : IAsyncDisposable
 {
-    private readonly Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Books.Api.Books.Book> _host;
+    private readonly Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Books.Api.BooksApiAssembly> _host;
 
     public InProcessBooksApi(MongodStandInFixture mongod)
     {

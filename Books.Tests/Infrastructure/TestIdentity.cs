@@ -1,3 +1,4 @@
+using Books.AppHost;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
@@ -131,7 +132,7 @@ public sealed class InProcessIdentityProvider : IAsyncDisposable
 {
     private static readonly Lazy<InProcessIdentityProvider> s_shared = new(() => new InProcessIdentityProvider());
 
-    private WebApplicationFactory<ProviderSettings> _host;
+    private WebApplicationFactory<BooksIdentityAssembly> _host;
 
     /// <summary>One provider for all the in-process tests of this run.</summary>
     public static InProcessIdentityProvider Shared => s_shared.Value;
@@ -208,9 +209,9 @@ public sealed class InProcessIdentityProvider : IAsyncDisposable
         return key;
     }
 
-    private WebApplicationFactory<ProviderSettings> Start(int port)
+    private WebApplicationFactory<BooksIdentityAssembly> Start(int port)
     {
-        var host = new WebApplicationFactory<ProviderSettings>().WithWebHostBuilder(web =>
+        var host = new WebApplicationFactory<BooksIdentityAssembly>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Development");
             web.UseSetting("Identity:KeyDirectory", KeyDirectory);

@@ -1,3 +1,4 @@
+using Books.AppHost;
 using System.Diagnostics;
 using Aspire.Hosting;
 

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Books.Tests.Hosting;
 
 /// <summary>The AppHost's MongoDB health check, against servers that misbehave.</summary>
-public sealed class MongoDBHealthCheckTests
+public sealed class MongoDBResourceHealthCheckTests
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(1);
 
@@ -19,10 +19,10 @@ public sealed class MongoDBHealthCheckTests
         public ReferenceExpression ConnectionStringExpression { get; } = ReferenceExpression.Create($"{connectionString}");
     }
 
-    private static (MongoDBHealthCheck Check, HealthCheckContext Context) Create(string connectionString, MongoDBHealthCheckClients clients)
+    private static (MongoDBResourceHealthCheck Check, HealthCheckContext Context) Create(string connectionString, MongoDBHealthCheckClients clients)
     {
         var server = new MongoDBExecutableResource("mongo", "/usr/bin/mongod", Path.GetTempPath());
-        var check = new MongoDBHealthCheck(new FixedConnection(connectionString), server, "admin", s_timeout, clients);
+        var check = new MongoDBResourceHealthCheck(new FixedConnection(connectionString), server, "admin", s_timeout, clients);
         var context = new HealthCheckContext
         {
             Registration = new HealthCheckRegistration("mongo_check", check, HealthStatus.Unhealthy, tags: null),

@@ -52,7 +52,7 @@ internal sealed class MongoDBHealthCheckClients : IDisposable
 /// For a replica-set server it also initiates the set once and is Healthy only when a primary accepts
 /// writes, so <c>WaitFor</c> means "transactions will work".
 /// </summary>
-internal sealed class MongoDBHealthCheck(
+internal sealed class MongoDBResourceHealthCheck(
     IResourceWithConnectionString resource,
     IMongoDBServerResource server,
     string databaseName,
