@@ -1,0 +1,221 @@
+using System.ComponentModel;
+using System.Net.Mime;
+using System.Text.Json;
+using Books.Api.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace Books.Api.Books;
+
+/// <summary>The write handlers: each a single conditional write, and the answers when it matches nothing.</summary>
+public static partial class BooksApi
+{
+    private static readonly JsonDocumentOptions s_patchOptions = new() { MaxDepth = 32, AllowDuplicateProperties = false };
+
+    public static async Task<Results<Created<BookResponse>, ValidationProblem, ProblemHttpResult>> CreateBook(
+        BookRequest request,
+        HttpContext context,
+        IMongoCollection<Book> books,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var now = BookDocuments.Now(clock);
+        if (BookInput.Validate(request, now.Year, out var errors) is not { } fields)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var book = BookDocuments.Create(fields, now);
+        try
+        {
+            await books.InsertOneAsync(book, cancellationToken: cancellationToken);
+        }
+        catch (MongoException ex) when (DuplicateKey.Is(ex))
+        {
+            return IsbnConflict(fields.Isbn);
+        }
+
+        context.Response.Headers.ETag = BookETag.For(book.Version);
+        return TypedResults.Created($"/api/books/{book.Id}", BookResponse.From(book));
+    }
+
+    public static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> ReplaceBook(
+        [Description("The book's id (24 hex digits).")] string id,
+        HttpContext context,
+        IMongoCollection<Book> books,
+        BookQueryLimits limits,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        if (!context.Request.HasJsonContentType())
+        {
+            return UnsupportedMediaType($"PUT takes a book as JSON: send Content-Type: {MediaTypeNames.Application.Json}.");
+        }
+
+        // The body is read here rather than bound, so that a missing book (404) and a failed precondition (412)
+        // are answered before an invalid body (400), as RFC 9110 13.2.1 orders them.
+        var preconditions = BookPreconditions.Read(context.Request);
+        var now = BookDocuments.Now(clock);
+        BookRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync<BookRequest>(context.Request.Body, json.Value.SerializerOptions, cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            return await RefuseBodyAsync(id, preconditions, MalformedBody(BadRequestExceptionHandler.DescribeJson(ex)), books, limits, cancellationToken);
+        }
+
+        if (request is null)
+        {
+            return await RefuseBodyAsync(id, preconditions, MalformedBody("The body is null; PUT takes a book, a JSON object."), books, limits, cancellationToken);
+        }
+
+        if (BookInput.Validate(request, now.Year, out var errors) is not { } fields)
+        {
+            return await RefuseBodyAsync(id, preconditions, TypedResults.ValidationProblem(errors), books, limits, cancellationToken);
+        }
+
+        return await UpdateAsync(id, preconditions, BookDocuments.Replace(fields, now), fields.Isbn, context, books, limits, cancellationToken);
+    }
+
+    public static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> PatchBook(
+        [Description("The book's id (24 hex digits).")] string id,
+        HttpContext context,
+        IMongoCollection<Book> books,
+        BookQueryLimits limits,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        if (!IsMergePatch(context.Request.ContentType))
+        {
+            return UnsupportedMediaType($"PATCH takes a JSON merge patch: send Content-Type: {MergePatchMediaType}.");
+        }
+
+        var preconditions = BookPreconditions.Read(context.Request);
+        JsonDocument patch;
+        try
+        {
+            patch = await JsonDocument.ParseAsync(context.Request.Body, s_patchOptions, cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            return await RefuseBodyAsync(id, preconditions, MalformedBody(BadRequestExceptionHandler.DescribeJson(ex)), books, limits, cancellationToken);
+        }
+
+        using (patch)
+        {
+            var now = BookDocuments.Now(clock);
+            if (BookInput.ValidatePatch(patch.RootElement, now.Year, out var errors) is not { } changes)
+            {
+                return await RefuseBodyAsync(id, preconditions, TypedResults.ValidationProblem(errors), books, limits, cancellationToken);
+            }
+
+            var isbn = changes.FirstOrDefault(c => c.Field == "isbn")?.Value as string;
+            return await UpdateAsync(id, preconditions, BookDocuments.Patch(changes, now), isbn, context, books, limits, cancellationToken);
+        }
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteBook(
+        [Description("The book's id (24 hex digits).")] string id,
+        HttpContext context,
+        IMongoCollection<Book> books,
+        BookQueryLimits limits,
+        CancellationToken cancellationToken)
+    {
+        if (!ObjectId.TryParse(id, out var objectId))
+        {
+            return BookNotFound(id);
+        }
+
+        var preconditions = BookPreconditions.Read(context.Request);
+        var result = await books.DeleteOneAsync(ById(objectId) & preconditions.VersionFilter(), cancellationToken);
+        return result.DeletedCount == 1
+            ? TypedResults.NoContent()
+            : await NotFoundOrStaleAsync(id, objectId, preconditions, books, limits, cancellationToken);
+    }
+
+    /// <summary>One findAndModify: applies the update only to a version the preconditions allow, returns the result.</summary>
+    private static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        string id, BookPreconditions preconditions, UpdateDefinition<Book> update, string? isbn, HttpContext context,
+        IMongoCollection<Book> books, BookQueryLimits limits, CancellationToken cancellationToken)
+    {
+        if (!ObjectId.TryParse(id, out var objectId))
+        {
+            return BookNotFound(id);
+        }
+
+        Book? updated;
+        try
+        {
+            updated = await books.FindOneAndUpdateAsync(
+                ById(objectId) & preconditions.VersionFilter(),
+                update,
+                limits.UpdateOptions(),
+                cancellationToken);
+        }
+        catch (MongoException ex) when (DuplicateKey.Is(ex))
+        {
+            return IsbnConflict(isbn);
+        }
+
+        if (updated is null)
+        {
+            return await NotFoundOrStaleAsync(id, objectId, preconditions, books, limits, cancellationToken);
+        }
+
+        context.Response.Headers.ETag = BookETag.For(updated.Version);
+        return TypedResults.Ok(BookResponse.From(updated));
+    }
+
+    /// <summary>
+    /// A write whose body cannot be used still answers 404 for a missing book and 412 for a failed precondition
+    /// first (RFC 9110 13.2.1: preconditions are evaluated before the content is processed); only then 400.
+    /// </summary>
+    private static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> RefuseBodyAsync(
+        string id, BookPreconditions preconditions, Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult> bodyProblem,
+        IMongoCollection<Book> books, BookQueryLimits limits, CancellationToken cancellationToken)
+    {
+        var current = ObjectId.TryParse(id, out var objectId)
+            ? await books.Find(ById(objectId), limits.FindOptions).FirstOrDefaultAsync(cancellationToken)
+            : null;
+        if (current is null)
+        {
+            return BookNotFound(id);
+        }
+
+        return preconditions.Allow(current.Version) ? bodyProblem : BookChanged(id, current.Version, preconditions);
+    }
+
+    /// <summary>After a write matched nothing: was the book missing, or did a precondition fail? (Nothing was written.)</summary>
+    private static async Task<ProblemHttpResult> NotFoundOrStaleAsync(
+        string id, ObjectId objectId, BookPreconditions preconditions, IMongoCollection<Book> books, BookQueryLimits limits,
+        CancellationToken cancellationToken)
+    {
+        var current = preconditions.Any ? await books.Find(ById(objectId), limits.FindOptions).FirstOrDefaultAsync(cancellationToken) : null;
+        return current is not null ? BookChanged(id, current.Version, preconditions) : BookNotFound(id);
+    }
+
+    private static ProblemHttpResult BookChanged(string id, long version, BookPreconditions preconditions) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "The book has changed",
+            detail: preconditions.IfMatchAllows(version) && preconditions.IfNoneMatchHits(version)
+                ? $"If-None-Match matches the current version of book '{id}' (its ETag is {BookETag.For(version)}), so nothing was done."
+                : $"If-Match does not name the current version of book '{id}' (its ETag is now {BookETag.For(version)}). Read it again, then retry.");
+
+    private static ProblemHttpResult IsbnConflict(string? isbn) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Duplicate ISBN",
+            detail: isbn is null ? "Another book already has this ISBN." : $"Another book already has the ISBN {isbn}.");
+
+    private static ProblemHttpResult MalformedBody(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed request body", detail: detail);
+
+    private static ProblemHttpResult UnsupportedMediaType(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: detail);
+
+    private static bool IsMergePatch(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
+        && mediaType.MediaType.Equals(MergePatchMediaType, StringComparison.OrdinalIgnoreCase);
+}

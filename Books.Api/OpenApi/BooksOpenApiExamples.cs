@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Books.Api.Books;
+using Books.Api.Security;
+
+namespace Books.Api.OpenApi;
+
+/// <summary>The examples the document shows: a real book from the shipped sample set, and a problem per status.</summary>
+internal static class BooksOpenApiExamples
+{
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerOptions.Web);
+
+    public const string BookId = "6650f1e2a3b4c5d6e7f80912";
+
+    public static readonly BookRequest Request = BookSamples.Load()[0];
+
+    public static readonly JsonNode RequestJson = JsonSerializer.SerializeToNode(Request, s_json)!;
+
+    public static readonly JsonNode PatchJson = new JsonObject { ["publisher"] = "MIT Press", ["pageCount"] = 1312 };
+
+    public static readonly JsonNode ResponseJson = JsonSerializer.SerializeToNode(new BookResponse(
+        BookId, Request.Isbn!, Request.Title!, [.. Request.Authors!.Select(a => a!)], Request.PublishedYear, Request.Publisher,
+        Request.Language, Request.PageCount, [.. (Request.Tags ?? []).Select(t => t!)], Request.Summary,
+        new DateTimeOffset(2026, 11, 1, 9, 30, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 1, 9, 30, 0, TimeSpan.Zero), 1), s_json)!;
+
+    public static readonly JsonNode PageJson = new JsonObject { ["items"] = new JsonArray(ResponseJson.DeepClone()), ["nextCursor"] = null };
+
+    public static readonly JsonNode SeedJson = new JsonObject { ["inserted"] = 126, ["alreadyPresent"] = 0 };
+
+    public static readonly Dictionary<string, JsonNode> RequestBodies = new()
+    {
+        [nameof(BooksApi.CreateBook)] = RequestJson,
+        [nameof(BooksApi.ReplaceBook)] = RequestJson,
+        [nameof(BooksApi.PatchBook)] = PatchJson,
+    };
+
+    private static readonly Dictionary<int, string> s_sections = new()
+    {
+        [400] = "15.5.1", [401] = "15.5.2", [403] = "15.5.4", [404] = "15.5.5", [409] = "15.5.10", [412] = "15.5.13",
+        [413] = "15.5.14", [415] = "15.5.16", [429] = "6585#section-4", [503] = "15.6.4",
+    };
+
+    // Declared after s_sections, which they read. What a read answers where it differs from a write.
+    public static readonly Dictionary<string, JsonNode> ReadProblems = new()
+    {
+        ["429"] = Problem(429, "Too many reads", $"At most {BooksSecurity.DefaultReadsPerWindow} reads per {BooksSecurity.DefaultWindowSeconds} s from one address; retry after the Retry-After delay."),
+    };
+
+    public static readonly Dictionary<string, JsonNode> Problems = new()
+    {
+        ["400"] = Problem(400, "One or more validation errors occurred.", null, new JsonObject
+        {
+            ["title"] = new JsonArray("'title' is required."),
+            ["authors[0]"] = new JsonArray($"'authors[0]' is at most {BookInput.MaxAuthorLength} characters long (214 given)."),
+        }),
+        ["401"] = Problem(401, "Unauthorized", "Writes need a bearer token (Authorization: Bearer ...) that this API accepts."),
+        ["403"] = Problem(403, "Forbidden", $"The bearer token lacks the scope this operation needs ({BooksSecurity.WriteScope}; {BooksSecurity.AdminScope} for the admin operations)."),
+        ["404"] = Problem(404, "Book not found", $"No book has the id '{BookId}'."),
+        ["409"] = Problem(409, "Duplicate ISBN", $"Another book already has the ISBN {Request.Isbn}."),
+        ["412"] = Problem(412, "The book has changed",
+            $"If-Match does not name the current version of book '{BookId}' (its ETag is now \"2\"). Read it again, then retry."),
+        ["413"] = Problem(413, "Payload Too Large", $"The body is larger than the {BooksApi.MaxBodyBytes} bytes this API accepts."),
+        ["415"] = Problem(415, "Unsupported Media Type", "Send the body as JSON, with Content-Type: application/json (application/merge-patch+json for PATCH)."),
+        ["429"] = Problem(429, "Too many writes", "At most 100 writes per 10 s per caller; retry after the Retry-After delay."),
+        ["503"] = Problem(503, "Database unavailable", "The book store cannot reach its database right now; retry shortly."),
+    };
+
+    private static JsonObject Problem(int status, string title, string? detail, JsonObject? errors = null)
+    {
+        var section = s_sections[status];
+        var problem = new JsonObject
+        {
+            ["type"] = section.Contains('#') ? $"https://tools.ietf.org/html/rfc{section}" : $"https://tools.ietf.org/html/rfc9110#section-{section}",
+            ["title"] = title,
+            ["status"] = status,
+        };
+        if (detail is not null)
+        {
+            problem["detail"] = detail;
+        }
+
+        if (errors is not null)
+        {
+            problem["errors"] = errors;
+        }
+
+        problem["traceId"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        return problem;
+    }
+}
