@@ -1,3 +1,4 @@
+using Books.Api.Http;
 using System.Collections.Concurrent;
 using Books.Api.Security;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -189,8 +190,7 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoColl
         }
 
         context.HttpContext.Response.Headers.RetryAfter = "5";
-        return ValueTask.FromResult<object?>(TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
-            title: "Not ready for writes",
-            detail: "The book store stores no book until its unique ISBN index exists, so that no ISBN is stored twice; retry shortly."));
+        return ValueTask.FromResult<object?>(BooksProblems.NotReadyForWrites.Result(
+            "The book store stores no book until its unique ISBN index exists, so that no ISBN is stored twice; retry shortly."));
     }
 }

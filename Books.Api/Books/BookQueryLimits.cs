@@ -1,3 +1,4 @@
+using Books.Api.Http;
 using System.Globalization;
 using MongoDB.Driver;
 
@@ -48,9 +49,9 @@ public sealed class BookQueryLimits : IDisposable
         if (!await limits._listings.WaitAsync(limits.ListingQueueTimeout, context.HttpContext.RequestAborted))
         {
             context.HttpContext.Response.Headers.RetryAfter = "1";
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many listings at once",
-                detail: $"This replica runs at most {limits.MaxConcurrentListings} listings at a time, and none finished within " +
-                        $"{limits.ListingQueueTimeout.TotalMilliseconds:0} ms; retry shortly.");
+            return BooksProblems.TooManyListings.Result(
+                $"This replica runs at most {limits.MaxConcurrentListings} listings at a time, and none finished within " +
+                $"{limits.ListingQueueTimeout.TotalMilliseconds:0} ms; retry shortly.");
         }
 
         try

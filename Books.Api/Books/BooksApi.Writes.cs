@@ -200,20 +200,18 @@ public static partial class BooksApi
     }
 
     private static ProblemHttpResult BookChanged(string id, long version, BookPreconditions preconditions) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "The book has changed",
-            detail: preconditions.IfMatchAllows(version) && preconditions.IfNoneMatchHits(version)
+        BooksProblems.BookChanged.Result(preconditions.IfMatchAllows(version) && preconditions.IfNoneMatchHits(version)
                 ? $"If-None-Match matches the current version of book '{id}' (its ETag is {BookETag.For(version)}), so nothing was done."
                 : $"If-Match does not name the current version of book '{id}' (its ETag is now {BookETag.For(version)}). Read it again, then retry.");
 
     private static ProblemHttpResult IsbnConflict(string? isbn) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Duplicate ISBN",
-            detail: isbn is null ? "Another book already has this ISBN." : $"Another book already has the ISBN {isbn}.");
+        BooksProblems.DuplicateIsbn.Result(isbn is null ? "Another book already has this ISBN." : $"Another book already has the ISBN {isbn}.");
 
     private static ProblemHttpResult MalformedBody(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed request body", detail: detail);
+        BooksProblems.MalformedBody.Result(detail);
 
     private static ProblemHttpResult UnsupportedMediaType(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: detail);
+        BooksProblems.UnsupportedMediaType.Result(detail);
 
     private static bool IsMergePatch(string? contentType) =>
         Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType)

@@ -168,8 +168,7 @@ public static partial class BooksApi
         var book = await books.Find(Builders<Book>.Filter.Eq("isbn", isbn13), limits.FindOptions).FirstOrDefaultAsync(cancellationToken);
         if (book is null)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Book not found",
-                detail: $"No book has the ISBN {isbn13}.");
+            return BooksProblems.BookNotFound.Result($"No book has the ISBN {isbn13}.");
         }
 
         context.Response.Headers.ETag = BookETag.For(book.Version);
@@ -180,6 +179,5 @@ public static partial class BooksApi
     private static FilterDefinition<Book> ById(ObjectId id) => Builders<Book>.Filter.Eq("_id", id);
 
     private static ProblemHttpResult BookNotFound(string id) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Book not found",
-            detail: $"No book has the id '{id}'.");
+        BooksProblems.BookNotFound.Result($"No book has the id '{id}'.");
 }

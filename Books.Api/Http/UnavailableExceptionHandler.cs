@@ -16,27 +16,27 @@ internal sealed partial class UnavailableExceptionHandler(
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        var (title, detail) = exception switch
+        var (problem, detail) = exception switch
         {
-            IdentityProviderUnavailableException => ("Identity provider unavailable",
+            IdentityProviderUnavailableException => (BooksProblems.IdentityProviderUnavailable,
                 "The book store cannot reach the identity provider that vouches for bearer tokens, so it cannot check yours right now; retry shortly."),
-            _ when TookTooLong(exception) => ("Query took too long",
+            _ when TookTooLong(exception) => (BooksProblems.QueryTookTooLong,
                 "The book store gave up on this query at its time limit; retry shortly, or narrow the query."),
-            _ when IsUnavailable(exception) => ("Database unavailable", "The book store cannot reach its database right now; retry shortly."),
-            _ => (null, null),
+            _ when IsUnavailable(exception) => (BooksProblems.DatabaseUnavailable, "The book store cannot reach its database right now; retry shortly."),
+            _ => ((ProblemKind?)null, (string?)null),
         };
-        if (title is null)
+        if (problem is null)
         {
             return false;
         }
 
-        LogUnavailable(title, exception.GetType().Name);
+        LogUnavailable(problem.Title, exception.GetType().Name);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = new ProblemDetails { Status = StatusCodes.Status503ServiceUnavailable, Title = title, Detail = detail },
+            ProblemDetails = problem.Details(detail),
         });
     }
 

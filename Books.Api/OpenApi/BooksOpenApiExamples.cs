@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Books.Api.Books;
+using Books.Api.Http;
 using Books.Api.Security;
 
 namespace Books.Api.OpenApi;
@@ -44,30 +45,31 @@ internal static class BooksOpenApiExamples
     // Declared after s_sections, which they read. What a read answers where it differs from a write.
     public static readonly Dictionary<string, JsonNode> ReadProblems = new()
     {
-        ["429"] = Problem(429, "Too many reads", $"At most {BooksSecurity.DefaultReadsPerWindow} reads per {BooksSecurity.DefaultWindowSeconds} s from one address; retry after the Retry-After delay."),
+        ["429"] = Problem(BooksProblems.TooManyReads, $"At most {BooksSecurity.DefaultReadsPerWindow} reads per {BooksSecurity.DefaultWindowSeconds} s from one address; retry after the Retry-After delay."),
     };
 
     public static readonly Dictionary<string, JsonNode> Problems = new()
     {
-        ["400"] = Problem(400, "One or more validation errors occurred.", null, new JsonObject
+        ["400"] = Problem(BooksProblems.Invalid, null, new JsonObject
         {
             ["title"] = new JsonArray("'title' is required."),
             ["authors[0]"] = new JsonArray($"'authors[0]' is at most {BookInput.MaxAuthorLength} characters long (214 given)."),
         }),
-        ["401"] = Problem(401, "Unauthorized", "Writes need a bearer token (Authorization: Bearer ...) that this API accepts."),
-        ["403"] = Problem(403, "Forbidden", $"The bearer token lacks the scope this operation needs ({BooksSecurity.WriteScope}; {BooksSecurity.AdminScope} for the admin operations)."),
-        ["404"] = Problem(404, "Book not found", $"No book has the id '{BookId}'."),
-        ["409"] = Problem(409, "Duplicate ISBN", $"Another book already has the ISBN {Request.Isbn}."),
-        ["412"] = Problem(412, "The book has changed",
+        ["401"] = Problem(BooksProblems.Unauthorized, "Writes need a bearer token (Authorization: Bearer ...) that this API accepts."),
+        ["403"] = Problem(BooksProblems.Forbidden, $"The bearer token lacks the scope this operation needs ({BooksSecurity.WriteScope}; {BooksSecurity.AdminScope} for the admin operations)."),
+        ["404"] = Problem(BooksProblems.BookNotFound, $"No book has the id '{BookId}'."),
+        ["409"] = Problem(BooksProblems.DuplicateIsbn, $"Another book already has the ISBN {Request.Isbn}."),
+        ["412"] = Problem(BooksProblems.BookChanged,
             $"If-Match does not name the current version of book '{BookId}' (its ETag is now \"2\"). Read it again, then retry."),
-        ["413"] = Problem(413, "Payload Too Large", $"The body is larger than the {BooksApi.MaxBodyBytes} bytes this API accepts."),
-        ["415"] = Problem(415, "Unsupported Media Type", "Send the body as JSON, with Content-Type: application/json (application/merge-patch+json for PATCH)."),
-        ["429"] = Problem(429, "Too many writes", "At most 100 writes per 10 s per caller; retry after the Retry-After delay."),
-        ["503"] = Problem(503, "Database unavailable", "The book store cannot reach its database right now; retry shortly."),
+        ["413"] = Problem(BooksProblems.ContentTooLarge, $"The body is larger than the {BooksApi.MaxBodyBytes} bytes this API accepts."),
+        ["415"] = Problem(BooksProblems.UnsupportedMediaType, "Send the body as JSON, with Content-Type: application/json (application/merge-patch+json for PATCH)."),
+        ["429"] = Problem(BooksProblems.TooManyWrites, $"At most {BooksSecurity.DefaultWritesPerWindow} writes per {BooksSecurity.DefaultWindowSeconds} s per caller; retry after the Retry-After delay."),
+        ["503"] = Problem(BooksProblems.DatabaseUnavailable, "The book store cannot reach its database right now; retry shortly."),
     };
 
-    private static JsonObject Problem(int status, string title, string? detail, JsonObject? errors = null)
+    private static JsonObject Problem(ProblemKind kind, string? detail, JsonObject? errors = null)
     {
+        var (status, title) = (kind.Status, kind.Title);
         var section = s_sections[status];
         var problem = new JsonObject
         {

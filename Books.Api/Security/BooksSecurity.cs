@@ -1,3 +1,4 @@
+using Books.Api.Http;
 using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
@@ -147,12 +148,8 @@ public static class BooksSecurity
         await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Too many reads",
-                Detail = $"At most {reads} reads per {window.TotalSeconds:0} s from one address; retry after the Retry-After delay.",
-            },
+            ProblemDetails = BooksProblems.TooManyReads.Details(
+                $"At most {reads} reads per {window.TotalSeconds:0} s from one address; retry after the Retry-After delay."),
         });
     }
 

@@ -67,7 +67,7 @@ public sealed class ProblemDetailsTests(MongodStandInFixture mongod)
             (() => new(HttpMethod.Get, $"/api/books/by-isbn/{unknownIsbn}"), HttpStatusCode.NotFound, "Book not found", $"No book has the ISBN {unknownIsbn}."),
             (() => new(HttpMethod.Put, $"/api/books/{missing}") { Content = JsonContent.Create(TestBooks.Body()) }, HttpStatusCode.NotFound, "Book not found", $"No book has the id '{missing}'."),
             // No Content-Type at all passes routing (which refuses the wrong one itself); the handler refuses it.
-            (() => new(HttpMethod.Patch, $"/api/books/{book.Id()}"), HttpStatusCode.UnsupportedMediaType, "Unsupported media type",
+            (() => new(HttpMethod.Patch, $"/api/books/{book.Id()}"), HttpStatusCode.UnsupportedMediaType, "Unsupported Media Type",
                 $"PATCH takes a JSON merge patch: send Content-Type: {BooksApi.MergePatchMediaType}."),
             (() => Patch(book.Id(), """{ "title": """), HttpStatusCode.BadRequest, "Malformed request body", "not valid JSON"),
             (() => Patch(book.Id(), $$"""{ "title": "Renamed", "isbn": "{{otherIsbn}}" }"""), HttpStatusCode.Conflict, "Duplicate ISBN", $"Another book already has the ISBN {otherIsbn}."),

@@ -1,9 +1,11 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Books.Api.Books;
+using Books.Api.Http;
 using Books.Api.Security;
 using Books.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,12 +55,16 @@ public sealed class HostileInputTests(MongodStandInFixture mongod)
         using var client = api.CreateClient();
         var tokens = (await BooksApiHost.Identity.Tokens.WriterTokenAsync(TestContext.Current.CancellationToken),
             await BooksApiHost.Identity.Tokens.ReaderTokenAsync(TestContext.Current.CancellationToken));
-        var outcomes = new List<(HostileRequest Request, int Status, string? MediaType)>();
+        var outcomes = new List<(HostileRequest Request, int Status, string? MediaType, string? Title)>();
         foreach (var hostile in corpus)
         {
             using var request = Build(hostile, stored[0], tokens);
             using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
-            outcomes.Add((hostile, (int)response.StatusCode, response.Content.Headers.ContentType?.MediaType));
+            var mediaType = response.Content.Headers.ContentType?.MediaType;
+            var title = mediaType == "application/problem+json"
+                ? (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("title").GetString()
+                : null;
+            outcomes.Add((hostile, (int)response.StatusCode, mediaType, title));
         }
 
         var after = await SnapshotAsync(books);
@@ -73,6 +79,9 @@ public sealed class HostileInputTests(MongodStandInFixture mongod)
             $"stored documents unchanged: {before.SequenceEqual(after, ByteArrayComparer.Instance)}");
 
         Assert.True(wrong.Count == 0, string.Join("\n", wrong.Select(w => $"{w.Request.Name}: {w.Status} {w.MediaType}, expected {w.Request.Expected}")));
+        // Every problem is one of the catalogue's, with the catalogue's status for its title.
+        var uncatalogued = outcomes.Where(o => o.Title is not null && !BooksProblems.All.Contains(new ProblemKind(o.Status, o.Title))).ToList();
+        Assert.True(uncatalogued.Count == 0, string.Join("\n", uncatalogued.Select(o => $"{o.Request.Name}: {o.Status} '{o.Title}' is not in BooksProblems")));
         Assert.Equal(before, after, ByteArrayComparer.Instance);
     }
 
