@@ -28,7 +28,7 @@ public static class ContractTools
 
     private static async Task InstallAsync()
     {
-        var result = await ProcessRunner.RunAsync(Path.Combine(Directory, "..", "npm-ci-once"), [Directory], s_installTimeout);
+        var result = await ProcessRunner.RunAsync(Metadata("NpmCiOnce"), [Directory], s_installTimeout);
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"Installing the contract tools failed ({result.ExitCode}):\n{result.Error}");

@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace Books.Tests.Infrastructure;
 
-/// <summary>The test-only mongod stand-in launcher (MongoStandIn/mongod), which takes mongod's flags.</summary>
+/// <summary>The test-only mongod stand-in launcher (tools/mongo-stand-in/mongod), which takes mongod's flags.</summary>
 public static class MongodStandIn
 {
     public static string LauncherPath { get; } =
