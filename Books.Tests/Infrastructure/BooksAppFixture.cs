@@ -210,13 +210,12 @@ public sealed class BooksAppCollection : ICollectionFixture<BooksAppFixture>
 }
 
 /// <summary>
-/// Classes that start an AppHost of their own (a class fixture): xUnit runs them one class at a time, so two of
-/// these AppHosts (stopping MongoDB, replicas, containers) never run at once; beside them run the in-process
-/// collections and <see cref="BooksAppCollection"/>, which mostly wait on sockets and timeouts. Their bounds are
-/// the settings they test plus slack for a loaded two-core machine.
+/// Classes that start an AppHost of their own (a class fixture) in container mode, or publish one: xUnit runs them
+/// one class at a time, after every parallel collection has finished, and beside nothing else: building the
+/// stand-in's image and starting containers would take the two cores from every timing margin running beside them.
 /// </summary>
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ExclusiveCollection
 {
-    public const string Name = "AppHosts of their own";
+    public const string Name = "Runs alone";
 }
