@@ -179,9 +179,7 @@ public static partial class BooksApi
         string id, BookPreconditions preconditions, Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult> bodyProblem,
         IMongoCollection<Book> books, BookQueryLimits limits, CancellationToken cancellationToken)
     {
-        var current = ObjectId.TryParse(id, out var objectId)
-            ? await books.Find(ById(objectId), limits.FindOptions).FirstOrDefaultAsync(cancellationToken)
-            : null;
+        var current = await FindByIdAsync(id, books, limits, cancellationToken);
         if (current is null)
         {
             return BookNotFound(id);

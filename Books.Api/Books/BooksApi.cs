@@ -132,10 +132,7 @@ public static partial class BooksApi
         BookQueryLimits limits,
         CancellationToken cancellationToken)
     {
-        // A malformed id cannot name a book, so it is a 404 like any unknown id.
-        var book = ObjectId.TryParse(id, out var objectId)
-            ? await books.Find(ById(objectId), limits.FindOptions).FirstOrDefaultAsync(cancellationToken)
-            : null;
+        var book = await FindByIdAsync(id, books, limits, cancellationToken);
         if (book is null)
         {
             return BookNotFound(id);
@@ -177,6 +174,12 @@ public static partial class BooksApi
 
     // Field-name filters, not lambdas: a lambda is translated from its expression tree on every request.
     private static FilterDefinition<Book> ById(ObjectId id) => Builders<Book>.Filter.Eq("_id", id);
+
+    /// <summary>The book with this id, or null; a malformed id cannot name a book, so it is a 404 like any unknown id.</summary>
+    private static async Task<Book?> FindByIdAsync(string id, IMongoCollection<Book> books, BookQueryLimits limits, CancellationToken cancellationToken) =>
+        ObjectId.TryParse(id, out var objectId)
+            ? await books.Find(ById(objectId), limits.FindOptions).FirstOrDefaultAsync(cancellationToken)
+            : null;
 
     private static ProblemHttpResult BookNotFound(string id) =>
         BooksProblems.BookNotFound.Result($"No book has the id '{id}'.");
