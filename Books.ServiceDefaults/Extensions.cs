@@ -20,9 +20,6 @@ public static class Extensions
     public const string HealthEndpointPath = "/health";
     public const string AlivenessEndpointPath = "/alive";
 
-    /// <summary>The MongoDB driver's own ActivitySource (MongoDB.Driver 3.7+).</summary>
-    public const string MongoDBActivitySourceName = "MongoDB.Driver";
-
     private const string LiveTag = "live";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
@@ -55,7 +52,6 @@ public static class Extensions
                 .AddRuntimeInstrumentation())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
-                .AddSource(MongoDBActivitySourceName)
                 .AddAspNetCoreInstrumentation(aspnet =>
                     // Probes would drown the real traffic in the trace view.
                     aspnet.Filter = context =>

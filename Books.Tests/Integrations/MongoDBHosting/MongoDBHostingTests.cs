@@ -4,7 +4,7 @@ using Aspire.Hosting.Eventing;
 using Books.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Books.Tests.Hosting;
+namespace Books.Tests.Integrations.MongoDBHosting;
 
 /// <summary>The hosting integration's app model, in small app models of its own (not Books.AppHost).</summary>
 public sealed class MongoDBHostingTests : IDisposable
@@ -36,6 +36,67 @@ public sealed class MongoDBHostingTests : IDisposable
         Assert.Equal("{mongo-password.value}", properties["Password"]);
         Assert.Equal("booksdb", properties["DatabaseName"]);
         Assert.Equal(db.Resource.ConnectionStringExpression.ValueExpression, properties["Uri"]);
+        Assert.Equal("admin", properties["AuthenticationDatabase"]);
+        Assert.Equal("SCRAM-SHA-256", properties["AuthenticationMechanism"]);
+        Assert.Equal(
+            ["AuthenticationDatabase", "AuthenticationMechanism", "DatabaseName", "Host", "Password", "Port", "Uri", "Username"],
+            properties.Keys.Order());
+    }
+
+    // The snippet the official docs give for Aspire.Hosting.MongoDB and for container resources; it must compile
+    // on what AddMongoDB returns here, and mean the same thing.
+    [Fact]
+    public void The_official_container_snippet_compiles_and_configures_the_container()
+    {
+        var builder = CreateBuilder();
+
+        var mongo = builder.AddMongoDB("mongo")
+            .WithLifetime(ContainerLifetime.Persistent)
+            .WithImageTag("8.0")
+            .WithContainerName("books-mongo")
+            .WithDataVolume();
+        var mongodb = mongo.AddDatabase("mongodb");
+
+        var container = Assert.IsType<MongoDBServerResource>(mongo.Resource);
+        Assert.Equal(ContainerLifetime.Persistent, Assert.Single(container.Annotations.OfType<ContainerLifetimeAnnotation>()).Lifetime);
+        Assert.Equal(("library/mongo", "8.0"), (container.Annotations.OfType<ContainerImageAnnotation>().Single().Image, container.Annotations.OfType<ContainerImageAnnotation>().Single().Tag));
+        Assert.Equal("books-mongo", Assert.Single(container.Annotations.OfType<ContainerNameAnnotation>()).Name);
+        Assert.Same(container, mongodb.Resource.Parent);
+    }
+
+    public static TheoryData<string, Action<IResourceBuilder<IMongoDBServerResource>>> ContainerOnlyCalls => new()
+    {
+        { "WithLifetime", mongo => mongo.WithLifetime(ContainerLifetime.Persistent) },
+        { "WithImageTag", mongo => mongo.WithImageTag("8.0") },
+        { "WithImage", mongo => mongo.WithImage("mongo") },
+        { "WithImageRegistry", mongo => mongo.WithImageRegistry("registry.example") },
+        { "WithContainerName", mongo => mongo.WithContainerName("books-mongo") },
+    };
+
+    [Theory]
+    [MemberData(nameof(ContainerOnlyCalls))]
+    public void A_container_only_call_in_local_mongod_mode_stops_the_apphost_naming_the_call(
+        string call, Action<IResourceBuilder<IMongoDBServerResource>> configure)
+    {
+        var mongo = CreateBuilder($"MONGOD_PATH={_mongod}", $"MONGOD_DATA_PATH={_temp}").AddMongoDB("mongo");
+
+        var error = Assert.Throws<DistributedApplicationException>(() => configure(mongo));
+
+        Assert.StartsWith($"{call}() configures a container", error.Message);
+        Assert.Contains("MONGOD_PATH", error.Message);
+    }
+
+    [Fact]
+    public void A_replica_set_in_publish_mode_is_refused_saying_what_a_deployment_needs()
+    {
+        var builder = CreateBuilder("--publisher", "manifest", "--output-path", Path.Combine(_temp, "manifest.json"));
+        Assert.True(builder.ExecutionContext.IsPublishMode);
+        var mongo = builder.AddMongoDB("mongo");
+
+        var error = Assert.Throws<DistributedApplicationException>(() => mongo.WithReplicaSet());
+
+        Assert.Contains("WithReplicaSet() on 'mongo' is for run mode", error.Message);
+        Assert.Contains("AddConnectionString", error.Message);
     }
 
     [Fact]

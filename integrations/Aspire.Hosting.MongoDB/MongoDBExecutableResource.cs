@@ -20,6 +20,9 @@ public class MongoDBExecutableResource : ExecutableResource, IMongoDBServerResou
     public string DataDirectory { get; internal set; }
 
     public EndpointReference PrimaryEndpoint => _connection.PrimaryEndpoint;
+    public EndpointReferenceExpression Host => _connection.Host;
+    public EndpointReferenceExpression Port => _connection.Port;
+    public ReferenceExpression UriExpression => ConnectionStringExpression;
     public ParameterResource? UserNameParameter => null;
     public ParameterResource? PasswordParameter => null;
     public IReadOnlyDictionary<string, string> Databases => _connection.Databases;

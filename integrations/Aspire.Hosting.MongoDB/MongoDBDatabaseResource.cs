@@ -10,6 +10,9 @@ public class MongoDBDatabaseResource(string name, string databaseName, IMongoDBS
 
     public ReferenceExpression ConnectionStringExpression => Parent.Connection.Build(DatabaseName);
 
+    /// <summary>The <c>mongodb://</c> URL of the database (the connection string).</summary>
+    public ReferenceExpression UriExpression => ConnectionStringExpression;
+
     IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties() =>
         Parent.Connection.GetConnectionProperties(DatabaseName);
 

@@ -12,6 +12,9 @@ public class MongoDBServerResource : ContainerResource, IMongoDBServerResource
     }
 
     public EndpointReference PrimaryEndpoint => _connection.PrimaryEndpoint;
+    public EndpointReferenceExpression Host => _connection.Host;
+    public EndpointReferenceExpression Port => _connection.Port;
+    public ReferenceExpression UriExpression => ConnectionStringExpression;
     public ParameterResource? UserNameParameter => _connection.UserNameParameter;
     public ParameterResource? PasswordParameter => _connection.PasswordParameter;
     public ReferenceExpression UserNameReference => _connection.UserNameReference;

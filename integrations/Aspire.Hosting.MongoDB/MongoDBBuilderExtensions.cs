@@ -168,6 +168,16 @@ public static partial class MongoDBBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(replicaSetName);
+        if (builder.ApplicationBuilder.ExecutionContext.IsPublishMode)
+        {
+            // The AppHost's health check initiates the set; a deployment runs no AppHost, so every write would
+            // be refused with NotWritablePrimary for ever.
+            throw new DistributedApplicationException(
+                $"WithReplicaSet() on '{builder.Resource.Name}' is for run mode: the AppHost's health check initiates the set, " +
+                "and a deployment has no AppHost to do it. Deploy a replica set that is initiated by its own tooling " +
+                "(or a managed MongoDB service) and pass its connection string to the app, for example with " +
+                "builder.AddConnectionString(\"<name>\"); call WithReplicaSet() only when builder.ExecutionContext.IsRunMode.");
+        }
 
         var server = builder.Resource;
         server.Connection.ReplicaSetName = replicaSetName;
@@ -226,34 +236,6 @@ public static partial class MongoDBBuilderExtensions
             });
     }
 
-    private static IResourceBuilder<IMongoDBServerResource> AddMongodExecutable(
-        IDistributedApplicationBuilder builder, string name, int? port, string mongodPath)
-    {
-        var dataDirectory = HasConfiguredDataPath(builder)
-            ? Path.GetFullPath(builder.Configuration[MongodDataPathKey]!)
-            : Path.Combine(PerUserDataRoot(), SanitizeName(builder.Environment.ApplicationName), name);
-        var server = new MongoDBExecutableResource(name, mongodPath, dataDirectory);
-
-        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(server, (_, _) =>
-        {
-            Directory.CreateDirectory(server.DataDirectory);
-            return Task.CompletedTask;
-        });
-
-        // The standard mongod flags; the port is allocated by the orchestrator.
-        return builder.AddResource(server)
-            .WithEndpoint(port: port, name: MongoDBServerConnection.PrimaryEndpointName, scheme: "tcp")
-            .WithArgs(context =>
-            {
-                context.Args.Add("--port");
-                context.Args.Add(server.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
-                context.Args.Add("--bind_ip");
-                context.Args.Add("127.0.0.1");
-                context.Args.Add("--dbpath");
-                context.Args.Add(server.DataDirectory);
-            });
-    }
-
     private static IResourceBuilder<T> WithPingHealthCheck<T>(this IResourceBuilder<T> builder, IMongoDBServerResource server, string databaseName)
         where T : IResourceWithConnectionString
     {
@@ -270,50 +252,6 @@ public static partial class MongoDBBuilderExtensions
 
         return builder.WithHealthCheck(key);
     }
-
-    private static void MirrorParentState(IDistributedApplicationBuilder builder, MongoDBDatabaseResource database)
-    {
-        builder.Eventing.Subscribe<InitializeResourceEvent>(database, (@event, cancellationToken) =>
-        {
-            var notifications = @event.Notifications;
-            _ = Task.Run(async () =>
-            {
-                await foreach (var update in notifications.WatchAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    if (update.Resource == database.Parent)
-                    {
-                        await notifications.PublishUpdateAsync(database, snapshot => snapshot with
-                        {
-                            State = update.Snapshot.State,
-                            StartTimeStamp = update.Snapshot.StartTimeStamp,
-                            StopTimeStamp = update.Snapshot.StopTimeStamp,
-                        }).ConfigureAwait(false);
-                    }
-                }
-            }, cancellationToken);
-            return Task.CompletedTask;
-        });
-    }
-
-    private static string ResolveMongodPath(IDistributedApplicationBuilder builder, string configuredPath)
-    {
-        string[] candidates = Path.IsPathRooted(configuredPath)
-            ? [configuredPath]
-            : [.. new[] { Path.GetFullPath(configuredPath), Path.GetFullPath(Path.Combine(builder.AppHostDirectory, configuredPath)) }.Distinct()];
-
-        return candidates.FirstOrDefault(File.Exists)
-            ?? throw new DistributedApplicationException(
-                $"{MongodPathKey} is set to '{configuredPath}', but no mongod executable exists at " +
-                $"{string.Join(" or ", candidates.Select(c => $"'{c}'"))}. Point {MongodPathKey} at a mongod binary, " +
-                "or unset it to run MongoDB in a container.");
-    }
-
-    // An operator's (or a test's) MONGOD_DATA_PATH wins over the data options in AppHost code.
-    private static bool HasConfiguredDataPath(IDistributedApplicationBuilder builder) =>
-        !string.IsNullOrEmpty(builder.Configuration[MongodDataPathKey]);
-
-    private static string PerUserDataRoot() =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "aspire-mongod");
 
     private static string DefaultVolumeName(IDistributedApplicationBuilder builder, string resourceName) =>
         $"{SanitizeName(builder.Environment.ApplicationName)}-{resourceName}-data";

@@ -16,6 +16,10 @@ internal sealed class MongoDBServerConnection(IResourceWithEndpoints server, Par
 
     public EndpointReference PrimaryEndpoint { get; } = new(server, PrimaryEndpointName);
 
+    public EndpointReferenceExpression Host => PrimaryEndpoint.Property(EndpointProperty.Host);
+
+    public EndpointReferenceExpression Port => PrimaryEndpoint.Property(EndpointProperty.Port);
+
     public ParameterResource? UserNameParameter => userName;
 
     public ParameterResource? PasswordParameter => password;
@@ -80,12 +84,14 @@ internal sealed class MongoDBServerConnection(IResourceWithEndpoints server, Par
 
     public IEnumerable<KeyValuePair<string, ReferenceExpression>> GetConnectionProperties(string? databaseName = null)
     {
-        yield return new("Host", ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.Host)}"));
-        yield return new("Port", ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.Port)}"));
+        yield return new("Host", ReferenceExpression.Create($"{Host}"));
+        yield return new("Port", ReferenceExpression.Create($"{Port}"));
         if (password is not null)
         {
             yield return new("Username", UserNameReference);
             yield return new("Password", ReferenceExpression.Create($"{password}"));
+            yield return new("AuthenticationDatabase", ReferenceExpression.Create($"{AuthenticationDatabase}"));
+            yield return new("AuthenticationMechanism", ReferenceExpression.Create($"{AuthenticationMechanism}"));
         }
 
         if (databaseName is not null)

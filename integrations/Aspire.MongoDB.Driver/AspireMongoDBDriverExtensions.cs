@@ -6,6 +6,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using MongoDB.Driver;
 using MongoDB.Driver.Core.Configuration;
+using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -18,6 +19,9 @@ public static class AspireMongoDBDriverExtensions
 {
     internal const string DefaultConfigSectionName = "Aspire:MongoDB:Driver";
     internal const string HealthCheckName = "MongoDB.Driver";
+
+    /// <summary>The MongoDB driver's own ActivitySource (MongoDB.Driver 3.7+), registered unless <see cref="MongoDBSettings.DisableTracing"/>.</summary>
+    internal const string ActivitySourceName = "MongoDB.Driver";
 
     /// <summary>
     /// Registers a singleton <see cref="IMongoClient"/> (and an <see cref="IMongoDatabase"/> when the
@@ -57,6 +61,12 @@ public static class AspireMongoDBDriverExtensions
 
         var settings = ReadSettings(builder.Configuration, connectionName, configureSettings);
         var url = MongoDBConnectionString.Parse(settings.ConnectionString, connectionName);
+        if (settings.HealthCheckTimeout is <= 0)
+        {
+            throw new InvalidOperationException(
+                $"'{DefaultConfigSectionName}:{connectionName}:HealthCheckTimeout' (or '{DefaultConfigSectionName}:HealthCheckTimeout') " +
+                $"is {settings.HealthCheckTimeout}; it must be a positive number of milliseconds.");
+        }
 
         builder.Services.AddKeyedSingleton<IMongoClient>(serviceKey, (services, _) =>
             CreateClient(services, url, settings, configureClientSettings));
@@ -67,6 +77,11 @@ public static class AspireMongoDBDriverExtensions
         {
             builder.Services.AddKeyedSingleton<IMongoDatabase>(serviceKey, (services, key) =>
                 services.GetRequiredKeyedService<IMongoClient>(key).GetDatabase(databaseName));
+        }
+
+        if (!settings.DisableTracing)
+        {
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(ActivitySourceName));
         }
 
         if (!settings.DisableHealthChecks)

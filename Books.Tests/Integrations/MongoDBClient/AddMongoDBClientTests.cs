@@ -1,3 +1,7 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,8 +11,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 using MongoDB.Driver.Core.Configuration;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 
-namespace Books.Tests.Client;
+namespace Books.Tests.Integrations.MongoDBClient;
 
 /// <summary>The client integration's registration and fail-fast behaviour, in a bare host.</summary>
 public sealed class AddMongoDBClientTests
@@ -243,5 +249,72 @@ public sealed class AddMongoDBClientTests
         using var host = builder.Build();
 
         Assert.Equal("from-url", host.Services.GetRequiredService<IMongoClient>().Settings.ApplicationName);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    public void Health_check_timeout_that_is_not_positive_fails_naming_the_key(string timeout)
+    {
+        var builder = CreateBuilder(
+            ("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"),
+            ("Aspire:MongoDB:Driver:booksdb:HealthCheckTimeout", timeout));
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddMongoDBClient("booksdb"));
+
+        Assert.Contains("Aspire:MongoDB:Driver:booksdb:HealthCheckTimeout", error.Message);
+        Assert.Contains($"is {timeout}", error.Message);
+    }
+
+    // The official client integration adds the driver's ActivitySource to the app's tracer itself, so an app
+    // without these service defaults still gets MongoDB spans; DisableTracing leaves it out.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Driver_spans_reach_the_apps_tracer_unless_tracing_is_disabled(bool disableTracing)
+    {
+        var builder = CreateBuilder(
+            ("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"),
+            ("Aspire:MongoDB:Driver:DisableTracing", disableTracing ? "true" : "false"));
+        var ended = new ConcurrentQueue<string>();
+        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddProcessor(new EndedActivities(ended)));
+        builder.AddMongoDBClient("booksdb");
+        using var host = builder.Build();
+        _ = host.Services.GetRequiredService<TracerProvider>();
+
+        var marker = $"find {Guid.NewGuid():N}";
+        using (var driver = new ActivitySource(AspireMongoDBDriverExtensions.ActivitySourceName))
+        using (driver.StartActivity(marker))
+        {
+        }
+
+        Assert.Equal(!disableTracing, ended.Contains(marker));
+    }
+
+    // Microsoft.Extensions.Configuration's JSON schema, as the official integrations ship it: each settings
+    // property under Aspire:MongoDB:Driver, with its JSON type and a description, and nothing else.
+    [Fact]
+    public void Configuration_schema_describes_every_setting_with_its_type()
+    {
+        using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ConfigurationSchema.json")));
+        var section = AspireMongoDBDriverExtensions.DefaultConfigSectionName.Split(':')
+            .Aggregate(schema.RootElement, (node, name) => node.GetProperty("properties").GetProperty(name));
+        var described = section.GetProperty("properties").EnumerateObject()
+            .ToDictionary(p => p.Name, p => (Type: p.Value.GetProperty("type").GetString(), Description: p.Value.GetProperty("description").GetString()));
+
+        var settings = typeof(MongoDBSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToList();
+
+        Assert.Equal(settings.Select(p => p.Name).Order(), described.Keys.Order());
+        Assert.All(settings, p =>
+        {
+            var type = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
+            Assert.Equal(type == typeof(string) ? "string" : type == typeof(bool) ? "boolean" : type == typeof(int) ? "integer" : type.Name, described[p.Name].Type);
+            Assert.False(string.IsNullOrWhiteSpace(described[p.Name].Description), $"{p.Name} has no description.");
+        });
+    }
+
+    private sealed class EndedActivities(ConcurrentQueue<string> names) : BaseProcessor<Activity>
+    {
+        public override void OnEnd(Activity data) => names.Enqueue(data.DisplayName);
     }
 }

@@ -5,10 +5,20 @@ namespace Aspire.Hosting.ApplicationModel;
 /// or a local <c>mongod</c> process (<see cref="MongoDBExecutableResource"/>). Databases, references
 /// and health checks work the same on both.
 /// </summary>
-public interface IMongoDBServerResource : IResourceWithConnectionString, IResourceWithEndpoints, IResourceWithWaitSupport
+public interface IMongoDBServerResource
+    : IResourceWithConnectionString, IResourceWithEndpoints, IResourceWithWaitSupport, IResourceWithEnvironment, IResourceWithArgs
 {
     /// <summary>The <c>tcp</c> endpoint MongoDB listens on.</summary>
     EndpointReference PrimaryEndpoint { get; }
+
+    /// <summary>The host of <see cref="PrimaryEndpoint"/>.</summary>
+    EndpointReferenceExpression Host => Connection.Host;
+
+    /// <summary>The port of <see cref="PrimaryEndpoint"/>.</summary>
+    EndpointReferenceExpression Port => Connection.Port;
+
+    /// <summary>The <c>mongodb://</c> URL of the server (the connection string).</summary>
+    ReferenceExpression UriExpression => ConnectionStringExpression;
 
     /// <summary>The user name parameter, or <see langword="null"/> for the default (<c>admin</c>) or no authentication.</summary>
     ParameterResource? UserNameParameter { get; }

@@ -7,7 +7,7 @@ using Aspire.Hosting.MongoDB;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Books.Tests.Hosting;
+namespace Books.Tests.Integrations.MongoDBHosting;
 
 /// <summary>The AppHost's MongoDB health check, against servers that misbehave.</summary>
 public sealed class MongoDBResourceHealthCheckTests
