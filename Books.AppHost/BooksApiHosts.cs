@@ -1,3 +1,5 @@
+using Books.Settings;
+
 namespace Books.AppHost;
 
 /// <summary>The Host names books-api answers for outside Development (its <c>AllowedHosts</c>).</summary>
@@ -11,6 +13,6 @@ public static class BooksApiHosts
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithAllowedHosts(this IResourceBuilder<ProjectResource> api) =>
         api.ApplicationBuilder.ExecutionContext.IsPublishMode
-            ? api.WithEnvironment("AllowedHosts", api.ApplicationBuilder.AddParameter(AllowedHostsParameter))
+            ? api.WithEnvironment(BooksApiSettings.AllowedHostsKey, api.ApplicationBuilder.AddParameter(AllowedHostsParameter))
             : api;
 }

@@ -1,3 +1,4 @@
+using Books.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -11,12 +12,13 @@ internal static class BooksApiTokens
     public const string IdentityResourceName = "books-identity";
     public const string DashboardClientId = "books-dashboard";
     public const string DashboardClientSecretParameter = "books-dashboard-client-secret";
-    public const string DashboardScopes = "books.write books.admin";
+    public const string DashboardScopes = $"{BooksApiSettings.WriteScope} {BooksApiSettings.AdminScope}";
     public const string KeyDirectoryKey = "BooksIdentity:KeyDirectory";
-    public const string Audience = "books-api";
 
-    private const string AuthorityVariable = "Authentication__Schemes__Bearer__Authority";
-    private const string AudienceVariable = "Authentication__Schemes__Bearer__ValidAudiences__0";
+    private static readonly string s_authorityVariable = SettingsKey.AsEnvironmentVariable(BooksApiSettings.AuthorityKey);
+    private static readonly string s_audienceVariable = SettingsKey.AsEnvironmentVariable($"{BooksApiSettings.AudiencesKey}:0");
+    private static readonly string s_keyDirectoryVariable =
+        SettingsKey.AsEnvironmentVariable(SettingsKey.Of(ProviderSettings.SectionName, nameof(ProviderSettings.KeyDirectory)));
 
     /// <summary>
     /// books-api validates tokens only through an OpenID Connect provider. Publish mode: the deployer's provider
@@ -30,16 +32,16 @@ internal static class BooksApiTokens
         if (builder.ExecutionContext.IsPublishMode)
         {
             return api
-                .WithEnvironment(AuthorityVariable, builder.AddParameter(AuthorityParameter))
-                .WithEnvironment(AudienceVariable, builder.AddParameter(AudienceParameter));
+                .WithEnvironment(s_authorityVariable, builder.AddParameter(AuthorityParameter))
+                .WithEnvironment(s_audienceVariable, builder.AddParameter(AudienceParameter));
         }
 
         var dashboardSecret = builder.AddParameter(DashboardClientSecretParameter,
             new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
         var identity = builder.AddProject<Projects.Books_Identity>(IdentityResourceName)
-            .WithEnvironment("Identity__KeyDirectory", builder.Configuration[KeyDirectoryKey] is { Length: > 0 } keys ? keys : DefaultKeyDirectory())
-            .WithEnvironment($"Identity__Clients__{DashboardClientId}__Secret", dashboardSecret)
-            .WithEnvironment($"Identity__Clients__{DashboardClientId}__Scopes", DashboardScopes)
+            .WithEnvironment(s_keyDirectoryVariable, builder.Configuration[KeyDirectoryKey] is { Length: > 0 } keys ? keys : DefaultKeyDirectory())
+            .WithEnvironment(DashboardClientVariable(nameof(ClientSettings.Secret)), dashboardSecret)
+            .WithEnvironment(DashboardClientVariable(nameof(ClientSettings.Scopes)), DashboardScopes)
             .WithHttpHealthCheck("/health")
             .WithoutDeveloperCertificate();
 
@@ -50,8 +52,8 @@ internal static class BooksApiTokens
         var provider = identity.GetEndpoint("http");
         return api
             .WithReference(identity)
-            .WithEnvironment(AuthorityVariable, provider)
-            .WithEnvironment(AudienceVariable, Audience)
+            .WithEnvironment(s_authorityVariable, provider)
+            .WithEnvironment(s_audienceVariable, BooksApiSettings.Audience)
             .WithBooksAdminCommands(cancellationToken => DashboardTokenAsync(provider, dashboardSecret, cancellationToken), builder.Environment.IsDevelopment());
     }
 
@@ -62,6 +64,9 @@ internal static class BooksApiTokens
             ?? throw new InvalidOperationException($"The parameter '{DashboardClientSecretParameter}' has no value.");
         return await ProviderTokens.RequestAsync(new Uri(provider.Url), DashboardClientId, value, DashboardScopes, cancellationToken).ConfigureAwait(false);
     }
+
+    private static string DashboardClientVariable(string setting) => SettingsKey.AsEnvironmentVariable(
+        $"{ProviderSettings.SectionName}:{nameof(ProviderSettings.Clients)}:{DashboardClientId}:{setting}");
 
     /// <summary>Keys kept per user, so tokens survive an AppHost restart (the provider's port is fixed in its launch profile).</summary>
     private static string DefaultKeyDirectory() =>

@@ -8,6 +8,8 @@ using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
+using Books.Settings;
+
 namespace Books.Identity;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Books.Settings;
 using Books.Api.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -23,5 +24,5 @@ public static class BookProblems
 
     private static string RequiredScope(HttpContext context) =>
         context.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => BooksSecurity.ScopeOf(a.Policy)).OfType<string>().FirstOrDefault()
-        ?? BooksSecurity.WriteScope;
+        ?? BooksApiSettings.WriteScope;
 }

@@ -1,5 +1,6 @@
 using Books.Api.Http;
-using System.Globalization;
+using Books.Settings;
+using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 
 namespace Books.Api.Books;
@@ -12,20 +13,14 @@ namespace Books.Api.Books;
 /// </summary>
 public sealed class BookQueryLimits : IDisposable
 {
-    public const string TimeLimitKey = "Books:Queries:TimeLimitMilliseconds";
-    public const string MaxConcurrentListingsKey = "Books:Queries:MaxConcurrentListings";
-    public const string ListingQueueTimeoutKey = "Books:Queries:ListingQueueMilliseconds";
-    public const int DefaultTimeLimitMilliseconds = 2_000;
-    public const int DefaultMaxConcurrentListings = 16;
-    public const int DefaultListingQueueMilliseconds = 1_000;
-
     private readonly SemaphoreSlim _listings;
 
-    public BookQueryLimits(IConfiguration configuration)
+    public BookQueryLimits(IOptions<QueryLimitSettings> options)
     {
-        TimeLimit = TimeSpan.FromMilliseconds(Positive(configuration, TimeLimitKey, DefaultTimeLimitMilliseconds));
-        MaxConcurrentListings = Positive(configuration, MaxConcurrentListingsKey, DefaultMaxConcurrentListings);
-        ListingQueueTimeout = TimeSpan.FromMilliseconds(Positive(configuration, ListingQueueTimeoutKey, DefaultListingQueueMilliseconds));
+        var settings = options.Value;
+        TimeLimit = TimeSpan.FromMilliseconds(settings.TimeLimitMilliseconds);
+        MaxConcurrentListings = settings.MaxConcurrentListings;
+        ListingQueueTimeout = TimeSpan.FromMilliseconds(settings.ListingQueueMilliseconds);
         _listings = new SemaphoreSlim(MaxConcurrentListings, MaxConcurrentListings);
         FindOptions = new FindOptions { MaxTime = TimeLimit };
     }
@@ -65,12 +60,4 @@ public sealed class BookQueryLimits : IDisposable
     }
 
     public void Dispose() => _listings.Dispose();
-
-    private static int Positive(IConfiguration configuration, string key, int fallback)
-    {
-        var value = configuration[key] is { } text
-            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0
-            : fallback;
-        return value >= 1 ? value : throw new InvalidOperationException($"'{key}' must be a whole number of at least 1 ('{configuration[key]}' given).");
-    }
 }

@@ -1,3 +1,4 @@
+using Books.Settings;
 using Books.Api.Http;
 using OpenTelemetry.Metrics;
 using System.Text.Json.Serialization;
@@ -31,6 +32,7 @@ public static class BooksServiceCollectionExtensions
         builder.Services.AddSingleton(services =>
             services.GetRequiredService<IMongoDatabase>().GetCollection<Book>(CollectionName));
 
+        builder.AddValidatedSettings<QueryLimitSettings>(QueryLimitSettings.SectionName);
         builder.Services.AddSingleton<BookQueryLimits>();
         builder.Services.AddSingleton<BooksMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(BooksMetrics.MeterName));

@@ -1,4 +1,5 @@
 using System.Net;
+using Books.Settings;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Primitives;
@@ -9,29 +10,25 @@ namespace Books.Api.Http;
 /// What books-api believes about how a request reached it (OWASP API8:2023, security misconfiguration):
 /// <list type="bullet">
 /// <item>X-Forwarded-For and X-Forwarded-Proto only from the proxies and networks configured under
-/// <see cref="KnownProxiesKey"/> and <see cref="KnownNetworksKey"/>; with none configured the headers are ignored,
+/// <see cref="ForwardedHeadersSettings.KnownProxiesKey"/> and <see cref="ForwardedHeadersSettings.KnownNetworksKey"/>; with none configured the headers are ignored,
 /// so a client cannot choose the address its rate limits are counted by.</item>
-/// <item>Outside Development, only the Host names in <see cref="AllowedHostsKey"/> (never <c>*</c>), except for
+/// <item>Outside Development, only the Host names in <see cref="BooksApiSettings.AllowedHostsKey"/> (never <c>*</c>), except for
 /// <c>/health</c> and <c>/alive</c>, which an orchestrator probes with the pod's own address as Host.</item>
 /// </list>
 /// </summary>
 public static class BooksFrontDoor
 {
-    public const string KnownProxiesKey = "Books:ForwardedHeaders:KnownProxies";
-    public const string KnownNetworksKey = "Books:ForwardedHeaders:KnownNetworks";
-    public const string AllowedHostsKey = "AllowedHosts";
-
     private static readonly string[] s_probes = ["/health", "/alive"];
 
     public static IHostApplicationBuilder AddBooksFrontDoor(this IHostApplicationBuilder builder)
     {
-        var proxies = Values(builder.Configuration, KnownProxiesKey)
+        var proxies = Values(builder.Configuration, ForwardedHeadersSettings.KnownProxiesKey)
             .Select(value => IPAddress.TryParse(value, out var address) ? address
-                : throw new InvalidOperationException($"'{KnownProxiesKey}' holds '{value}', which is not an IP address."))
+                : throw new InvalidOperationException($"'{ForwardedHeadersSettings.KnownProxiesKey}' holds '{value}', which is not an IP address."))
             .ToList();
-        var networks = Values(builder.Configuration, KnownNetworksKey)
+        var networks = Values(builder.Configuration, ForwardedHeadersSettings.KnownNetworksKey)
             .Select(value => System.Net.IPNetwork.TryParse(value, out var network) ? network
-                : throw new InvalidOperationException($"'{KnownNetworksKey}' holds '{value}', which is not a network in CIDR notation (10.0.0.0/8)."))
+                : throw new InvalidOperationException($"'{ForwardedHeadersSettings.KnownNetworksKey}' holds '{value}', which is not a network in CIDR notation (10.0.0.0/8)."))
             .ToList();
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
@@ -45,12 +42,12 @@ public static class BooksFrontDoor
 
         // The framework's own host filter would refuse the probes too; it allows every host, and ours exempts them.
         builder.Services.Configure<HostFilteringOptions>(options => options.AllowedHosts = ["*"]);
-        var hosts = builder.Configuration[AllowedHostsKey]?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        var hosts = builder.Configuration[BooksApiSettings.AllowedHostsKey]?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         if (!builder.Environment.IsDevelopment() && (hosts.Length == 0 || hosts.Contains("*")))
         {
             throw new InvalidOperationException(
-                $"Outside Development books-api answers only for the host names in '{AllowedHostsKey}' (environment variable " +
-                $"{AllowedHostsKey}), separated by ';', for example books.example.com;*.books.example.com. It is " +
+                $"Outside Development books-api answers only for the host names in '{BooksApiSettings.AllowedHostsKey}' (environment variable " +
+                $"{BooksApiSettings.AllowedHostsKey}), separated by ';', for example books.example.com;*.books.example.com. It is " +
                 $"{(hosts.Length == 0 ? "not set" : "'*'")}: any Host header would be accepted and could end up in links.");
         }
 

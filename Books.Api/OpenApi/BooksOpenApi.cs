@@ -1,3 +1,4 @@
+using Books.Settings;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -40,7 +41,7 @@ public static partial class BooksOpenApi
             Version = "v1",
             Description =
                 "A catalogue of books on MongoDB. Reads are anonymous; writes need a JWT bearer token with the " +
-                $"`{BooksSecurity.WriteScope}` scope and are limited per caller. Every error is an RFC 9457 problem " +
+                $"`{BooksApiSettings.WriteScope}` scope and are limited per caller. Every error is an RFC 9457 problem " +
                 "(`application/problem+json`). Updates and deletes take `If-Match` with the `ETag` of a read, and " +
                 "lists are paged with an opaque keyset cursor.",
             Contact = new OpenApiContact { Name = "The Books team" },
@@ -67,7 +68,7 @@ public static partial class BooksOpenApi
             Scheme = "bearer",
             BearerFormat = "JWT",
             Description =
-                $"A JWT whose `scope` (or `scp`) claim includes `{BooksSecurity.WriteScope}` (`{BooksSecurity.AdminScope}` for the admin operations), from the identity provider the " +
+                $"A JWT whose `scope` (or `scp`) claim includes `{BooksApiSettings.WriteScope}` (`{BooksApiSettings.AdminScope}` for the admin operations), from the identity provider the " +
                 "deployment trusts; in development, from the Aspire dashboard's \"Issue a development token\" command.",
         };
         return Task.CompletedTask;

@@ -1,3 +1,4 @@
+using Books.Settings;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -45,7 +46,7 @@ internal static class BooksOpenApiExamples
     // Declared after s_sections, which they read. What a read answers where it differs from a write.
     public static readonly Dictionary<string, JsonNode> ReadProblems = new()
     {
-        ["429"] = Problem(BooksProblems.TooManyReads, $"At most {BooksSecurity.DefaultReadsPerWindow} reads per {BooksSecurity.DefaultWindowSeconds} s from one address; retry after the Retry-After delay."),
+        ["429"] = Problem(BooksProblems.TooManyReads, $"At most {RateLimitSettings.Defaults.ReadsPerWindow} reads per {RateLimitSettings.Defaults.WindowSeconds} s from one address; retry after the Retry-After delay."),
     };
 
     public static readonly Dictionary<string, JsonNode> Problems = new()
@@ -56,14 +57,14 @@ internal static class BooksOpenApiExamples
             ["authors[0]"] = new JsonArray($"'authors[0]' is at most {BookInput.MaxAuthorLength} characters long (214 given)."),
         }),
         ["401"] = Problem(BooksProblems.Unauthorized, "Writes need a bearer token (Authorization: Bearer ...) that this API accepts."),
-        ["403"] = Problem(BooksProblems.Forbidden, $"The bearer token lacks the scope this operation needs ({BooksSecurity.WriteScope}; {BooksSecurity.AdminScope} for the admin operations)."),
+        ["403"] = Problem(BooksProblems.Forbidden, $"The bearer token lacks the scope this operation needs ({BooksApiSettings.WriteScope}; {BooksApiSettings.AdminScope} for the admin operations)."),
         ["404"] = Problem(BooksProblems.BookNotFound, $"No book has the id '{BookId}'."),
         ["409"] = Problem(BooksProblems.DuplicateIsbn, $"Another book already has the ISBN {Request.Isbn}."),
         ["412"] = Problem(BooksProblems.BookChanged,
             $"If-Match does not name the current version of book '{BookId}' (its ETag is now \"2\"). Read it again, then retry."),
         ["413"] = Problem(BooksProblems.ContentTooLarge, $"The body is larger than the {BooksApi.MaxBodyBytes} bytes this API accepts."),
         ["415"] = Problem(BooksProblems.UnsupportedMediaType, "Send the body as JSON, with Content-Type: application/json (application/merge-patch+json for PATCH)."),
-        ["429"] = Problem(BooksProblems.TooManyWrites, $"At most {BooksSecurity.DefaultWritesPerWindow} writes per {BooksSecurity.DefaultWindowSeconds} s per caller; retry after the Retry-After delay."),
+        ["429"] = Problem(BooksProblems.TooManyWrites, $"At most {RateLimitSettings.Defaults.WritesPerWindow} writes per {RateLimitSettings.Defaults.WindowSeconds} s per caller; retry after the Retry-After delay."),
         ["503"] = Problem(BooksProblems.DatabaseUnavailable, "The book store cannot reach its database right now; retry shortly."),
     };
 

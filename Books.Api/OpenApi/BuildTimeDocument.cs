@@ -1,3 +1,4 @@
+using Books.Settings;
 using System.Reflection;
 using Books.Api.Security;
 
@@ -23,8 +24,8 @@ internal static class BuildTimeDocument
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:booksdb"] = "mongodb://localhost/booksdb",
-            [BooksSecurity.AuthorityKey] = "https://localhost/",
-            [$"{BooksSecurity.AudiencesKey}:0"] = BooksSecurity.Audience,
+            [BooksApiSettings.AuthorityKey] = "https://localhost/",
+            [$"{BooksApiSettings.AudiencesKey}:0"] = BooksApiSettings.Audience,
             ["AllowedHosts"] = "localhost",
         });
     }

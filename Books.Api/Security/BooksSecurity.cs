@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Books.Settings;
 using MongoDB.Driver;
 
 namespace Books.Api.Security;
@@ -19,28 +20,8 @@ namespace Books.Api.Security;
 public static class BooksSecurity
 {
     public const string WritePolicy = "books.write";
-    public const string WriteScope = "books.write";
     public const string AdminPolicy = "books.admin";
-    public const string AdminScope = "books.admin";
-    public const string WritesPerWindowKey = "Books:RateLimit:WritesPerWindow";
-    public const string WindowSecondsKey = "Books:RateLimit:WindowSeconds";
-    public const int DefaultWritesPerWindow = 100;
-
-    /// <summary>The write limit keeps one slot per permitted write in the caller's document: 8 KB at most.</summary>
-    public const int MaxWritesPerWindow = 1_000;
-    public const string RateLimitEnabledKey = "Books:RateLimit:Enabled";
-    public const string ReadsPerWindowKey = "Books:RateLimit:ReadsPerWindow";
-    public const int DefaultReadsPerWindow = 1_000;
     public const string ReadPolicy = "books.read";
-    public const int DefaultWindowSeconds = 10;
-    public const string BearerSection = "Authentication:Schemes:Bearer";
-    public const string AuthorityKey = BearerSection + ":Authority";
-    public const string AudiencesKey = BearerSection + ":ValidAudiences";
-    public const string SigningKeysKey = BearerSection + ":SigningKeys";
-    public const string RefreshIntervalKey = BearerSection + ":RefreshInterval";
-    public const string BackchannelTimeoutKey = BearerSection + ":BackchannelTimeout";
-    public const string ClockSkewKey = "Books:Auth:ClockSkew";
-    public const string Audience = "books-api";
 
     /// <summary>How long a call to the provider (metadata, keys) may take before the write gets a 503, unless configured.</summary>
     public static readonly TimeSpan DefaultBackchannelTimeout = TimeSpan.FromSeconds(10);
@@ -50,11 +31,7 @@ public static class BooksSecurity
     public static IHostApplicationBuilder AddBooksSecurity(this IHostApplicationBuilder builder)
     {
         var authority = ProviderAuthority(builder.Configuration);
-        var clockSkew = builder.Configuration.GetValue<TimeSpan?>(ClockSkewKey);
-        if (clockSkew < TimeSpan.Zero)
-        {
-            throw new InvalidOperationException($"'{ClockSkewKey}' must not be negative ({clockSkew} given).");
-        }
+        var clockSkew = builder.AddValidatedSettings<TokenValidationSettings>(TokenValidationSettings.SectionName).ClockSkew;
 
         // Reads are anonymous, so only writes authenticate. With one scheme registered ASP.NET Core would make
         // it the default and run it on every request (a handler per request: about 3% of what a GET by id
@@ -70,7 +47,7 @@ public static class BooksSecurity
             options.MapInboundClaims = false;
             // Plain HTTP to the provider only on this machine (the AppHost's provider, the tests'); checked above.
             options.RequireHttpsMetadata = authority.Scheme == Uri.UriSchemeHttps;
-            if (builder.Configuration[BackchannelTimeoutKey] is null)
+            if (builder.Configuration[BooksApiSettings.BackchannelTimeoutKey] is null)
             {
                 options.BackchannelTimeout = DefaultBackchannelTimeout;
             }
@@ -92,32 +69,17 @@ public static class BooksSecurity
             .AddPolicy(WritePolicy, policy => policy
                 .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
-                .RequireAssertion(context => HasScope(context.User, WriteScope)))
+                .RequireAssertion(context => HasScope(context.User, BooksApiSettings.WriteScope)))
             .AddPolicy(AdminPolicy, policy => policy
                 .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
-                .RequireAssertion(context => HasScope(context.User, AdminScope)));
+                .RequireAssertion(context => HasScope(context.User, BooksApiSettings.AdminScope)));
 
-        var permits = builder.Configuration.GetValue(WritesPerWindowKey, DefaultWritesPerWindow);
-        var window = TimeSpan.FromSeconds(builder.Configuration.GetValue(WindowSecondsKey, DefaultWindowSeconds));
-        if (permits is < 1 or > MaxWritesPerWindow || window < TimeSpan.FromSeconds(1))
-        {
-            throw new InvalidOperationException(
-                $"'{WritesPerWindowKey}' must be between 1 and {MaxWritesPerWindow} and '{WindowSecondsKey}' at least 1 ({permits} and {window.TotalSeconds} given). " +
-                $"For more writes, shorten the window; to measure without limits, set '{RateLimitEnabledKey}' to false.");
-        }
-
-        // Off only on purpose (benchmarks, load tests): both the write and the read limit.
-        var limited = builder.Configuration.GetValue(RateLimitEnabledKey, true);
+        var limits = builder.AddValidatedSettings<RateLimitSettings>(RateLimitSettings.SectionName);
+        var (limited, permits, reads, window) = (limits.Enabled, limits.WritesPerWindow, limits.ReadsPerWindow, limits.Window);
 
         // Reads stay anonymous (no token is validated for them), so they are limited per client address, in
         // process: each replica counts its own (OWASP API4). A sliding window of ten segments.
-        var reads = builder.Configuration.GetValue(ReadsPerWindowKey, DefaultReadsPerWindow);
-        if (reads < 1)
-        {
-            throw new InvalidOperationException($"'{ReadsPerWindowKey}' must be at least 1 ({reads} given).");
-        }
-
         builder.Services.AddRateLimiter(options =>
         {
             options.AddPolicy(ReadPolicy, http => limited
@@ -175,8 +137,8 @@ public static class BooksSecurity
     /// <summary>The scope a policy asks for, as the OpenAPI document publishes it.</summary>
     public static string? ScopeOf(string? policy) => policy switch
     {
-        WritePolicy => WriteScope,
-        AdminPolicy => AdminScope,
+        WritePolicy => BooksApiSettings.WriteScope,
+        AdminPolicy => BooksApiSettings.AdminScope,
         _ => null,
     };
 
@@ -200,40 +162,40 @@ public static class BooksSecurity
     /// </summary>
     internal static Uri ProviderAuthority(IConfiguration configuration)
     {
-        var value = configuration[AuthorityKey];
+        var value = configuration[BooksApiSettings.AuthorityKey];
         if (string.IsNullOrEmpty(value))
         {
             throw new InvalidOperationException(
-                $"Books.Api cannot validate bearer tokens: set '{AuthorityKey}' to your OpenID Connect provider (its issuer URL) " +
-                $"and '{AudiencesKey}:0' to the audience it issues books-api's tokens for. Under the AppHost both are set for you.");
+                $"Books.Api cannot validate bearer tokens: set '{BooksApiSettings.AuthorityKey}' to your OpenID Connect provider (its issuer URL) " +
+                $"and '{BooksApiSettings.AudiencesKey}:0' to the audience it issues books-api's tokens for. Under the AppHost both are set for you.");
         }
 
         if (!Uri.TryCreate(value, UriKind.Absolute, out var authority) || (authority.Scheme != Uri.UriSchemeHttps && authority.Scheme != Uri.UriSchemeHttp))
         {
-            throw new InvalidOperationException($"'{AuthorityKey}' must be an absolute https:// URL (the provider's issuer), not '{value}'.");
+            throw new InvalidOperationException($"'{BooksApiSettings.AuthorityKey}' must be an absolute https:// URL (the provider's issuer), not '{value}'.");
         }
 
         if (authority.Scheme == Uri.UriSchemeHttp && !IsThisMachine(authority))
         {
             throw new InvalidOperationException(
-                $"'{AuthorityKey}' is {value}: plain HTTP is accepted only for a provider on this machine (localhost or a loopback address). " +
+                $"'{BooksApiSettings.AuthorityKey}' is {value}: plain HTTP is accepted only for a provider on this machine (localhost or a loopback address). " +
                 "Use the provider's https:// address.");
         }
 
         // ASP.NET Core binds Authentication:Schemes:Bearer:SigningKeys (what dotnet user-jwts writes) to symmetric keys
         // that JwtBearer would honour beside the provider's: a shared secret that opens writes anywhere it leaks.
-        if (configuration.GetSection(SigningKeysKey).GetChildren().Any())
+        if (configuration.GetSection(BooksApiSettings.SigningKeysKey).GetChildren().Any())
         {
             throw new InvalidOperationException(
-                $"'{SigningKeysKey}' is set: books-api accepts tokens signed only with the keys its identity provider publishes " +
-                $"('{AuthorityKey}'), never with a configured key. Remove it (and any user-jwts secrets).");
+                $"'{BooksApiSettings.SigningKeysKey}' is set: books-api accepts tokens signed only with the keys its identity provider publishes " +
+                $"('{BooksApiSettings.AuthorityKey}'), never with a configured key. Remove it (and any user-jwts secrets).");
         }
 
-        if (!configuration.GetSection(AudiencesKey).GetChildren().Any())
+        if (!configuration.GetSection(BooksApiSettings.AudiencesKey).GetChildren().Any())
         {
             throw new InvalidOperationException(
-                $"'{AuthorityKey}' is set, but not '{AudiencesKey}': name the audience your identity provider issues books-api's tokens for " +
-                $"(for example {AudiencesKey}:0=api://books), or no token will be accepted.");
+                $"'{BooksApiSettings.AuthorityKey}' is set, but not '{BooksApiSettings.AudiencesKey}': name the audience your identity provider issues books-api's tokens for " +
+                $"(for example {BooksApiSettings.AudiencesKey}:0=api://books), or no token will be accepted.");
         }
 
         return authority;

@@ -1,3 +1,4 @@
+using Books.Settings;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
@@ -61,7 +62,7 @@ public sealed class AdminEndpointTests(MongodStandInFixture mongod)
             var problem = await response.ProblemAsync(Cancellation);
             if (expected == HttpStatusCode.Forbidden)
             {
-                Assert.Contains(BooksSecurity.AdminScope, problem.GetProperty("detail").GetString());
+                Assert.Contains(BooksApiSettings.AdminScope, problem.GetProperty("detail").GetString());
             }
         }
     }

@@ -1,3 +1,4 @@
+using Books.Settings;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -65,8 +66,8 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
         const int Reads = 3;
         await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string>
         {
-            [BooksSecurity.ReadsPerWindowKey] = Reads.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            [BooksSecurity.WindowSecondsKey] = "60",
+            [RateLimitSettings.ReadsPerWindowKey] = Reads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [RateLimitSettings.WindowSecondsKey] = "60",
         });
         var port = api.StartOnKestrelPort(); // real connections, so the API sees each client's address
 
@@ -96,8 +97,8 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
         var queueTimeout = TimeSpan.FromMilliseconds(300);
         await using var api = BooksApiHost.Create(connectionString, settings: new Dictionary<string, string>
         {
-            [BookQueryLimits.MaxConcurrentListingsKey] = "1",
-            [BookQueryLimits.ListingQueueTimeoutKey] = queueTimeout.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [QueryLimitSettings.MaxConcurrentListingsKey] = "1",
+            [QueryLimitSettings.ListingQueueMillisecondsKey] = queueTimeout.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         using var client = api.CreateWriterClient();
         var book = await client.CreateAsync(TestBooks.Body(), Cancellation);

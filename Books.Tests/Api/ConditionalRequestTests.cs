@@ -1,3 +1,4 @@
+using Books.Settings;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -275,7 +276,7 @@ public sealed class ConditionalRequestTests(MongodStandInFixture mongod)
         Assert.Equal(HttpStatusCode.Conflict, (await client.SendAsync(current, Cancellation)).StatusCode);
     }
 
-    private static readonly Dictionary<string, string> s_noWriteLimit = new() { [BooksSecurity.RateLimitEnabledKey] = "false" };
+    private static readonly Dictionary<string, string> s_noWriteLimit = new() { [RateLimitSettings.EnabledKey] = "false" };
 
     private static Dictionary<string, object?> SameIsbn(JsonElement book)
     {

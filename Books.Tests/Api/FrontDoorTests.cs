@@ -1,3 +1,4 @@
+using Books.Settings;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -31,12 +32,12 @@ public sealed class FrontDoorTests(MongodStandInFixture mongod)
     {
         var settings = new Dictionary<string, string>
         {
-            [BooksSecurity.ReadsPerWindowKey] = "1",
-            [BooksSecurity.WindowSecondsKey] = "60",
+            [RateLimitSettings.ReadsPerWindowKey] = "1",
+            [RateLimitSettings.WindowSecondsKey] = "60",
         };
         if (proxyConfigured)
         {
-            settings[$"{BooksFrontDoor.KnownProxiesKey}:0"] = Proxy;
+            settings[$"{ForwardedHeadersSettings.KnownProxiesKey}:0"] = Proxy;
         }
 
         await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: settings);

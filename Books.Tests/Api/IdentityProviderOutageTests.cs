@@ -1,3 +1,4 @@
+using Books.Settings;
 using Books.Api;
 using System.Net;
 using System.Net.Http.Json;
@@ -39,7 +40,7 @@ public sealed class IdentityProviderOutageTests(MongodStandInFixture mongod) : I
     private Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Books.Api.BooksApiAssembly> Api() =>
         BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string>(_provider.ApiSettings(_tokens.Provider))
         {
-            [BooksSecurity.RefreshIntervalKey] = s_refreshInterval.ToString(),
+            [BooksApiSettings.RefreshIntervalKey] = s_refreshInterval.ToString(),
         });
 
     private static async Task<HttpResponseMessage> WriteAsync(HttpClient client, string token)

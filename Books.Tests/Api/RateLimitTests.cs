@@ -1,3 +1,4 @@
+using Books.Settings;
 using Books.Api;
 using System.Net;
 using System.Net.Sockets;
@@ -106,8 +107,8 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
             services => services.AddSingleton<TimeProvider>(clock),
             new Dictionary<string, string>
             {
-                [BooksSecurity.WritesPerWindowKey] = Permits.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                [BooksSecurity.WindowSecondsKey] = s_window.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [RateLimitSettings.WritesPerWindowKey] = Permits.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [RateLimitSettings.WindowSecondsKey] = s_window.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
 
     private static Task<HttpResponseMessage> WriteAsync(HttpClient client) =>
@@ -119,7 +120,7 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
         await using var api = BooksApiHost.Create(
             mongod.NewDatabase(),
             services => services.AddSingleton<TimeProvider>(new ManualClock(s_windowStart)),
-            new Dictionary<string, string> { [BooksSecurity.WritesPerWindowKey] = "1" });
+            new Dictionary<string, string> { [RateLimitSettings.WritesPerWindowKey] = "1" });
         var port = api.StartOnKestrelPort(); // real connections, so the API sees each client's address
         // A token shape our provider never issues (no subject), signed with its key.
         var claims = BooksApiHost.Identity.WriterClaims("unused");

@@ -1,3 +1,4 @@
+using Books.Settings;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Claims;
@@ -32,7 +33,7 @@ public sealed class TokenValidationTests(MongodStandInFixture mongod)
     public async Task A_write_with_a_token_that_is_not_valid_is_401_and_stores_nothing(string kind)
     {
         var token = await TokenAsync(kind);
-        await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string> { [BooksSecurity.ClockSkewKey] = "00:00:00" });
+        await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string> { [TokenValidationSettings.ClockSkewKey] = "00:00:00" });
         using var client = api.CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", token);
         var body = TestBooks.Body();
@@ -110,7 +111,7 @@ public sealed class TokenValidationTests(MongodStandInFixture mongod)
     [InlineData("scope", "books.writer", false)]
     [InlineData("scope", "BOOKS.WRITE", false)]
     public void The_write_scope_is_read_from_scope_or_scp_as_one_of_several_names(string claim, string value, bool granted) =>
-        Assert.Equal(granted, BooksSecurity.HasScope(new ClaimsPrincipal(new ClaimsIdentity([new Claim(claim, value)], "test")), BooksSecurity.WriteScope));
+        Assert.Equal(granted, BooksSecurity.HasScope(new ClaimsPrincipal(new ClaimsIdentity([new Claim(claim, value)], "test")), BooksApiSettings.WriteScope));
 
     /// <summary>A provider that issues no <c>sub</c> (some do, for client credentials; ours always names the client) still budgets by caller address.</summary>
     [Fact]

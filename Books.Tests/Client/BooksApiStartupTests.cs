@@ -120,14 +120,14 @@ public sealed class BooksApiTokenSettingsTests
 
     [Fact]
     public void A_negative_clock_skew_stops_startup() =>
-        Assert.Equal("'Books:Auth:ClockSkew' must not be negative (-00:00:01 given).",
+        Assert.Equal("'Books:Auth:ClockSkew' (-00:00:01 given) must not be negative.",
             StartWith(new Dictionary<string, string>(Provider()) { ["Books:Auth:ClockSkew"] = "-00:00:01" }).Message);
 
     [Theory]
-    [InlineData("0", "10")]
-    [InlineData("1001", "10")]
-    [InlineData("100", "0")]
-    public void A_rate_limit_below_one_write_above_a_thousand_or_below_one_second_stops_startup(string writes, string seconds)
+    [InlineData("0", "10", "'Books:RateLimit:WritesPerWindow' (0 given) must be between 1 and 1000")]
+    [InlineData("1001", "10", "'Books:RateLimit:WritesPerWindow' (1001 given) must be between 1 and 1000")]
+    [InlineData("100", "0", "'Books:RateLimit:WindowSeconds' (0 given) must be at least 1.")]
+    public void A_rate_limit_below_one_write_above_a_thousand_or_below_one_second_stops_startup(string writes, string seconds, string expected)
     {
         var error = StartWith(new Dictionary<string, string>(Provider())
         {
@@ -135,8 +135,21 @@ public sealed class BooksApiTokenSettingsTests
             ["Books:RateLimit:WindowSeconds"] = seconds,
         });
 
-        Assert.StartsWith($"'Books:RateLimit:WritesPerWindow' must be between 1 and 1000 and 'Books:RateLimit:WindowSeconds' at least 1 ({writes} and {seconds} given).", error.Message);
+        Assert.StartsWith(expected, error.Message);
     }
+
+    [Theory]
+    [InlineData("Books:RateLimit:ReadsPerWindow", "0")]
+    [InlineData("Books:Queries:TimeLimitMilliseconds", "0")]
+    [InlineData("Books:Queries:MaxConcurrentListings", "-1")]
+    [InlineData("Books:Queries:ListingQueueMilliseconds", "0")]
+    public void A_limit_below_one_stops_startup_naming_its_key(string key, string value) =>
+        Assert.Equal($"'{key}' ({value} given) must be at least 1.", StartWith(new Dictionary<string, string>(Provider()) { [key] = value }).Message);
+
+    [Fact]
+    public void A_limit_that_is_not_a_number_stops_startup_naming_its_key() =>
+        Assert.Contains("'Books:Queries:TimeLimitMilliseconds'",
+            StartWith(new Dictionary<string, string>(Provider()) { ["Books:Queries:TimeLimitMilliseconds"] = "two seconds" }).Message);
 
     [Fact]
     public void A_rate_limit_of_one_write_per_second_starts() =>

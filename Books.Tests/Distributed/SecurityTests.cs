@@ -1,3 +1,4 @@
+using Books.Settings;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -102,7 +103,7 @@ public sealed class SecurityTests(BooksAppFixture fixture)
         // windows (the fixture keeps the default) plus slack, one window sees the whole budget spent.
         HttpResponseMessage? limited = null;
         var sending = System.Diagnostics.Stopwatch.StartNew();
-        while (limited is null && sending.Elapsed < TimeSpan.FromSeconds(2 * BooksSecurity.DefaultWindowSeconds + 10))
+        while (limited is null && sending.Elapsed < TimeSpan.FromSeconds(2 * RateLimitSettings.Defaults.WindowSeconds + 10))
         {
             var response = await busy.PostAsync("/api/books", TestBooks.Json("""{ "title": "" }"""), Cancellation);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)

@@ -1,3 +1,4 @@
+using Books.Settings;
 using System.Net.Http.Json;
 using System.Net;
 using System.Net.Http.Headers;
@@ -40,7 +41,7 @@ public sealed class HostileInputTests(MongodStandInFixture mongod)
         Assert.All(corpus, hostile => Assert.InRange(hostile.Expected, 400, 499));
 
         // Rate limiting is tested elsewhere; here every request must reach validation.
-        await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string> { [BooksSecurity.RateLimitEnabledKey] = "false" });
+        await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string> { [RateLimitSettings.EnabledKey] = "false" });
         api.StartOnKestrel(); // real HTTP: Kestrel, not the in-memory test server, judges raw paths and bodies
         using var writer = api.CreateWriterClient();
         var stored = new List<JsonElement>();

@@ -1,3 +1,4 @@
+using Books.Settings;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -29,7 +30,7 @@ public sealed class ChaosTests(MongodStandInFixture mongod)
         var database = new Uri(mongod.NewDatabase()).AbsolutePath;
         await using var api = BooksApiHost.Create(
             $"mongodb://127.0.0.1:{gate.Port}{database}?serverSelectionTimeoutMS=1000&connectTimeoutMS=1000",
-            settings: new Dictionary<string, string> { [BooksSecurity.RateLimitEnabledKey] = "false" });
+            settings: new Dictionary<string, string> { [RateLimitSettings.EnabledKey] = "false" });
         api.StartOnKestrel();
         var clock = Stopwatch.StartNew();
         var outcomes = new ConcurrentQueue<(TimeSpan At, bool Write, HttpStatusCode Status, string? RetryAfter)>();

@@ -1,3 +1,4 @@
+using Books.Settings;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -27,7 +28,7 @@ public sealed class SoakTests(MongodStandInFixture mongod)
     public async Task Mixed_load_gives_no_5xx_and_loses_no_acknowledged_write()
     {
         var seconds = int.TryParse(Environment.GetEnvironmentVariable("BOOKS_SOAK_SECONDS"), CultureInfo.InvariantCulture, out var s) ? s : 10;
-        await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string> { [BooksSecurity.RateLimitEnabledKey] = "false", [BookQueryLimits.MaxConcurrentListingsKey] = "64" });
+        await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string> { [RateLimitSettings.EnabledKey] = "false", [QueryLimitSettings.MaxConcurrentListingsKey] = "64" });
         api.StartOnKestrel();
         using var seeder = api.CreateWriterClient();
         var known = new List<string>();

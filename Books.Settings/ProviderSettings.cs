@@ -1,4 +1,4 @@
-namespace Books.Identity;
+namespace Books.Settings;
 
 /// <summary>
 /// What the provider knows, all from configuration (section <c>Identity</c>): the clients that may ask for
