@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -44,8 +45,11 @@ public static partial class BookInput
     public static readonly IReadOnlySet<string> ServerOwnedFields =
         new HashSet<string>(["id", "_id", "createdAt", "updatedAt", "version"], StringComparer.OrdinalIgnoreCase);
 
-    private static readonly IReadOnlySet<string> s_requiredFields =
-        new HashSet<string>(["isbn", "title", "authors"], StringComparer.OrdinalIgnoreCase);
+    // The fields BookRequest marks [Required] (which the OpenAPI document publishes), by their JSON names.
+    private static readonly IReadOnlySet<string> s_requiredFields = typeof(BookRequest).GetProperties()
+        .Where(property => property.IsDefined(typeof(RequiredAttribute), inherit: true))
+        .Select(property => JsonNamingPolicy.CamelCase.ConvertName(property.Name))
+        .ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 

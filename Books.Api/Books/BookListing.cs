@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using MongoDB.Bson;
@@ -28,8 +29,10 @@ public sealed record BookListing(FilterDefinition<Book> Filter, BookSort Sort, i
     public const int MaxPageSize = 100;
     public const int MaxFilterLength = 200;
 
-    private static readonly IReadOnlySet<string> s_parameters = new HashSet<string>(
-        ["author", "tag", "yearFrom", "yearTo", "q", "sort", "limit", "cursor"], StringComparer.OrdinalIgnoreCase);
+    // The names BookListQuery binds, read from its declaration.
+    private static readonly IReadOnlySet<string> s_parameters = typeof(BookListQuery).GetConstructors().Single().GetParameters()
+        .Select(parameter => parameter.GetCustomAttribute<FromQueryAttribute>()?.Name ?? parameter.Name!)
+        .ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The listing order, with the id as a tiebreak so that it is total.</summary>
     public SortDefinition<Book> Order => Sort.Descending

@@ -49,8 +49,8 @@ public static partial class BooksOpenApi
     {
         schema.Description =
             "Text is trimmed, and blank counts as missing. Control characters (but line breaks in summary), unpaired " +
-            "surrogates and invisible formatting characters are refused. Server-owned fields (id, createdAt, updatedAt, " +
-            "version) and unknown fields are refused." + (patch ? " Fields left out stay as they are; optional fields given as null are removed." : "");
+            "surrogates and invisible formatting characters are refused. Server-owned fields " +
+            $"({string.Join(", ", BookInput.ServerOwnedFields.Where(field => !field.StartsWith('_')))}) and unknown fields are refused." + (patch ? " Fields left out stay as they are; optional fields given as null are removed." : "");
         foreach (var (name, description) in s_fieldDescriptions)
         {
             Property(schema, name).Description = description;
