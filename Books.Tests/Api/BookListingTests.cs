@@ -9,7 +9,7 @@ namespace Books.Tests.Api;
 
 /// <summary>
 /// GET /api/books: filters, sorts, keyset pages; and the shipped sample set. In process, against the
-/// stand-in: quick enough for the mutation run (Books.Tests/Mutation) to use. Each test lists only the
+/// stand-in: quick enough for the mutation run (tools/mutation) to use. Each test lists only the
 /// books it made (a tag of its own), so the tests share one books-api.
 /// </summary>
 [Collection(SecondMongodStandInCollection.Name)]

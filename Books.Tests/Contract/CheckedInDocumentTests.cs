@@ -16,7 +16,7 @@ public sealed class CheckedInDocumentTests(BooksAppFixture fixture)
     }
 }
 
-/// <summary>The same check in this process: quick, so the mutation run (Books.Tests/Mutation) can use it, and every
+/// <summary>The same check in this process: quick, so the mutation run (tools/mutation) can use it, and every
 /// summary, description and response of the endpoints' metadata is held to the checked-in contract.</summary>
 [Collection(MongodStandInCollection.Name)]
 public sealed class InProcessDocumentTests(MongodStandInFixture mongod)
