@@ -13,7 +13,7 @@ builder.AddMongoDBClient("booksdb");
 builder.AddBooks();
 builder.AddBooksSecurity();
 
-builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = BookProblems.Explain);
+builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = BooksProblems.Explain);
 builder.Services.AddBooksOpenApi();
 
 var app = builder.Build();

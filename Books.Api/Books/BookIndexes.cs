@@ -190,7 +190,6 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoColl
         }
 
         context.HttpContext.Response.Headers.RetryAfter = "5";
-        return ValueTask.FromResult<object?>(BooksProblems.NotReadyForWrites.Result(
-            "The book store stores no book until its unique ISBN index exists, so that no ISBN is stored twice; retry shortly."));
+        return ValueTask.FromResult<object?>(BooksProblems.NotReadyForWrites.Result(BooksProblems.NotReadyForWrites.Detail()));
     }
 }

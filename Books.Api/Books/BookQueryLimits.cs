@@ -45,8 +45,7 @@ public sealed class BookQueryLimits : IDisposable
         {
             context.HttpContext.Response.Headers.RetryAfter = "1";
             return BooksProblems.TooManyListings.Result(
-                $"This replica runs at most {limits.MaxConcurrentListings} listings at a time, and none finished within " +
-                $"{limits.ListingQueueTimeout.TotalMilliseconds:0} ms; retry shortly.");
+                BooksProblems.TooManyListings.Detail(limits.MaxConcurrentListings, limits.ListingQueueTimeout.TotalMilliseconds));
         }
 
         try

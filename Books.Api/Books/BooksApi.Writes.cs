@@ -200,10 +200,10 @@ public static partial class BooksApi
     private static ProblemHttpResult BookChanged(string id, long version, BookPreconditions preconditions) =>
         BooksProblems.BookChanged.Result(preconditions.IfMatchAllows(version) && preconditions.IfNoneMatchHits(version)
                 ? $"If-None-Match matches the current version of book '{id}' (its ETag is {BookETag.For(version)}), so nothing was done."
-                : $"If-Match does not name the current version of book '{id}' (its ETag is now {BookETag.For(version)}). Read it again, then retry.");
+                : BooksProblems.BookChanged.Detail(id, BookETag.For(version)));
 
     private static ProblemHttpResult IsbnConflict(string? isbn) =>
-        BooksProblems.DuplicateIsbn.Result(isbn is null ? "Another book already has this ISBN." : $"Another book already has the ISBN {isbn}.");
+        BooksProblems.DuplicateIsbn.Result(isbn is null ? "Another book already has this ISBN." : BooksProblems.DuplicateIsbn.Detail(isbn));
 
     private static ProblemHttpResult MalformedBody(string detail) =>
         BooksProblems.MalformedBody.Result(detail);

@@ -182,5 +182,5 @@ public static partial class BooksApi
             : null;
 
     private static ProblemHttpResult BookNotFound(string id) =>
-        BooksProblems.BookNotFound.Result($"No book has the id '{id}'.");
+        BooksProblems.BookNotFound.Result(BooksProblems.BookNotFound.Detail(id));
 }

@@ -18,7 +18,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
             return false;
         }
 
-        // 413 and 415 get their sentence from BookProblems.Explain, like the ones the framework writes itself.
+        // 413 and 415 get their sentence from BooksProblems.Explain, like the ones the framework writes itself.
         var (title, detail) = badRequest switch
         {
             { InnerException: JsonException json } => (BooksProblems.MalformedBody.Title, DescribeJson(json)),

@@ -1,11 +1,25 @@
+using System.Globalization;
+using Books.Api.Books;
+using Books.Api.Security;
+using Books.Settings;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Books.Api.Http;
 
-/// <summary>One kind of problem books-api answers with (RFC 9457): its status and its title, which never varies.</summary>
-public sealed record ProblemKind(int Status, string Title)
+/// <summary>
+/// One kind of problem books-api answers with (RFC 9457): its status, its title, which never varies, and the
+/// template of its usual detail (a composite format string), which says what was wrong this time.
+/// </summary>
+public sealed record ProblemKind(int Status, string Title, string? DetailTemplate = null)
 {
+    /// <summary>The usual detail, with this occurrence's values.</summary>
+    public string Detail(params object?[] values) => string.Format(
+        CultureInfo.InvariantCulture,
+        DetailTemplate ?? throw new InvalidOperationException($"The problem '{Title}' has no detail template."),
+        values);
+
     /// <summary>This problem as an endpoint's result, with what was wrong this time.</summary>
     public ProblemHttpResult Result(string? detail) => TypedResults.Problem(statusCode: Status, title: Title, detail: detail);
 
@@ -19,28 +33,38 @@ public sealed record ProblemKind(int Status, string Title)
 /// </summary>
 public static class BooksProblems
 {
-    public static readonly ProblemKind BookNotFound = new(StatusCodes.Status404NotFound, "Book not found");
-    public static readonly ProblemKind BookChanged = new(StatusCodes.Status412PreconditionFailed, "The book has changed");
-    public static readonly ProblemKind DuplicateIsbn = new(StatusCodes.Status409Conflict, "Duplicate ISBN");
+    public static readonly ProblemKind BookNotFound = new(StatusCodes.Status404NotFound, "Book not found", "No book has the id '{0}'.");
+    public static readonly ProblemKind BookChanged = new(StatusCodes.Status412PreconditionFailed, "The book has changed",
+        "If-Match does not name the current version of book '{0}' (its ETag is now {1}). Read it again, then retry.");
+    public static readonly ProblemKind DuplicateIsbn = new(StatusCodes.Status409Conflict, "Duplicate ISBN", "Another book already has the ISBN {0}.");
     public static readonly ProblemKind MalformedBody = new(StatusCodes.Status400BadRequest, "Malformed request body");
-    public static readonly ProblemKind UnknownHost = new(StatusCodes.Status400BadRequest, "Unknown host");
-    public static readonly ProblemKind TooManyWrites = new(StatusCodes.Status429TooManyRequests, "Too many writes");
-    public static readonly ProblemKind TooManyReads = new(StatusCodes.Status429TooManyRequests, "Too many reads");
-    public static readonly ProblemKind NotReadyForWrites = new(StatusCodes.Status503ServiceUnavailable, "Not ready for writes");
-    public static readonly ProblemKind TooManyListings = new(StatusCodes.Status503ServiceUnavailable, "Too many listings at once");
-    public static readonly ProblemKind DatabaseUnavailable = new(StatusCodes.Status503ServiceUnavailable, "Database unavailable");
-    public static readonly ProblemKind QueryTookTooLong = new(StatusCodes.Status503ServiceUnavailable, "Query took too long");
-    public static readonly ProblemKind IdentityProviderUnavailable = new(StatusCodes.Status503ServiceUnavailable, "Identity provider unavailable");
+    public static readonly ProblemKind UnknownHost = new(StatusCodes.Status400BadRequest, "Unknown host", "The Host header names a host this server does not answer for.");
+    public static readonly ProblemKind TooManyWrites = new(StatusCodes.Status429TooManyRequests, "Too many writes",
+        "At most {0} writes per {1:0} s per caller; retry after the Retry-After delay.");
+    public static readonly ProblemKind TooManyReads = new(StatusCodes.Status429TooManyRequests, "Too many reads",
+        "At most {0} reads per {1:0} s from one address; retry after the Retry-After delay.");
+    public static readonly ProblemKind NotReadyForWrites = new(StatusCodes.Status503ServiceUnavailable, "Not ready for writes",
+        "The book store stores no book until its unique ISBN index exists, so that no ISBN is stored twice; retry shortly.");
+    public static readonly ProblemKind TooManyListings = new(StatusCodes.Status503ServiceUnavailable, "Too many listings at once",
+        "This replica runs at most {0} listings at a time, and none finished within {1:0} ms; retry shortly.");
+    public static readonly ProblemKind DatabaseUnavailable = new(StatusCodes.Status503ServiceUnavailable, "Database unavailable",
+        "The book store cannot reach its database right now; retry shortly.");
+    public static readonly ProblemKind QueryTookTooLong = new(StatusCodes.Status503ServiceUnavailable, "Query took too long",
+        "The book store gave up on this query at its time limit; retry shortly, or narrow the query.");
+    public static readonly ProblemKind IdentityProviderUnavailable = new(StatusCodes.Status503ServiceUnavailable, "Identity provider unavailable",
+        "The book store cannot reach the identity provider that vouches for bearer tokens, so it cannot check yours right now; retry shortly.");
 
-    // The framework's own, for bare status codes and validation (BookProblems.Explain adds their detail).
+    // The framework's own, for bare status codes and validation (BooksProblems.Explain adds their detail).
     public static readonly ProblemKind Invalid = new(StatusCodes.Status400BadRequest, "One or more validation errors occurred.");
     public static readonly ProblemKind BadRequest = new(StatusCodes.Status400BadRequest, "Bad Request");
-    public static readonly ProblemKind Unauthorized = new(StatusCodes.Status401Unauthorized, "Unauthorized");
-    public static readonly ProblemKind Forbidden = new(StatusCodes.Status403Forbidden, "Forbidden");
-    public static readonly ProblemKind NotFound = new(StatusCodes.Status404NotFound, "Not Found");
-    public static readonly ProblemKind MethodNotAllowed = new(StatusCodes.Status405MethodNotAllowed, "Method Not Allowed");
-    public static readonly ProblemKind ContentTooLarge = new(StatusCodes.Status413PayloadTooLarge, "Content Too Large"); // RFC 9110 15.5.14
-    public static readonly ProblemKind UnsupportedMediaType = new(StatusCodes.Status415UnsupportedMediaType, "Unsupported Media Type");
+    public static readonly ProblemKind Unauthorized = new(StatusCodes.Status401Unauthorized, "Unauthorized",
+        "Writes need a bearer token (Authorization: Bearer ...) that this API accepts.");
+    public static readonly ProblemKind Forbidden = new(StatusCodes.Status403Forbidden, "Forbidden", "The bearer token lacks the {0} scope.");
+    public static readonly ProblemKind NotFound = new(StatusCodes.Status404NotFound, "Not Found", "There is nothing at this address.");
+    public static readonly ProblemKind MethodNotAllowed = new(StatusCodes.Status405MethodNotAllowed, "Method Not Allowed", "{0} is not allowed here.");
+    public static readonly ProblemKind ContentTooLarge = new(StatusCodes.Status413PayloadTooLarge, "Content Too Large", "The body is larger than the {0} bytes this API accepts."); // RFC 9110 15.5.14
+    public static readonly ProblemKind UnsupportedMediaType = new(StatusCodes.Status415UnsupportedMediaType, "Unsupported Media Type",
+        "Send the body as JSON, with Content-Type: application/json (application/merge-patch+json for PATCH).");
 
     public static IReadOnlyList<ProblemKind> All { get; } =
     [
@@ -48,4 +72,23 @@ public static class BooksProblems
         TooManyListings, DatabaseUnavailable, QueryTookTooLong, IdentityProviderUnavailable,
         Invalid, BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, ContentTooLarge, UnsupportedMediaType,
     ];
+
+    /// <summary>Adds the usual detail to the bare status-code problems the framework writes itself.</summary>
+    public static void Explain(ProblemDetailsContext context)
+    {
+        context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+        {
+            StatusCodes.Status401Unauthorized => BooksProblems.Unauthorized.Detail(),
+            StatusCodes.Status403Forbidden => BooksProblems.Forbidden.Detail(RequiredScope(context.HttpContext)),
+            StatusCodes.Status404NotFound => BooksProblems.NotFound.Detail(),
+            StatusCodes.Status405MethodNotAllowed => BooksProblems.MethodNotAllowed.Detail(context.HttpContext.Request.Method),
+            StatusCodes.Status413PayloadTooLarge => BooksProblems.ContentTooLarge.Detail(BooksApi.MaxBodyBytes),
+            StatusCodes.Status415UnsupportedMediaType => BooksProblems.UnsupportedMediaType.Detail(),
+            _ => null,
+        };
+    }
+
+    private static string RequiredScope(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => BooksSecurity.ScopeOf(a.Policy)).OfType<string>().FirstOrDefault()
+        ?? BooksApiSettings.WriteScope;
 }

@@ -16,14 +16,12 @@ internal sealed partial class UnavailableExceptionHandler(
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        var (problem, detail) = exception switch
+        var problem = exception switch
         {
-            IdentityProviderUnavailableException => (BooksProblems.IdentityProviderUnavailable,
-                "The book store cannot reach the identity provider that vouches for bearer tokens, so it cannot check yours right now; retry shortly."),
-            _ when TookTooLong(exception) => (BooksProblems.QueryTookTooLong,
-                "The book store gave up on this query at its time limit; retry shortly, or narrow the query."),
-            _ when IsUnavailable(exception) => (BooksProblems.DatabaseUnavailable, "The book store cannot reach its database right now; retry shortly."),
-            _ => ((ProblemKind?)null, (string?)null),
+            IdentityProviderUnavailableException => BooksProblems.IdentityProviderUnavailable,
+            _ when TookTooLong(exception) => BooksProblems.QueryTookTooLong,
+            _ when IsUnavailable(exception) => BooksProblems.DatabaseUnavailable,
+            _ => null,
         };
         if (problem is null)
         {
@@ -36,7 +34,7 @@ internal sealed partial class UnavailableExceptionHandler(
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = problem.Details(detail),
+            ProblemDetails = problem.Details(problem.Detail()),
         });
     }
 

@@ -188,7 +188,9 @@ public static partial class BooksOpenApi
 
         var readOperation = operationId is nameof(BooksApi.ListBooks) or nameof(BooksApi.GetBook) or nameof(BooksApi.GetBookByIsbn);
         if (response.Content?.TryGetValue(ProblemMediaType, out var problem) == true
-            && (readOperation && BooksOpenApiExamples.ReadProblems.TryGetValue(status, out var example) || BooksOpenApiExamples.Problems.TryGetValue(status, out example)))
+            && (operationId == nameof(BooksAdminApi.SeedSampleBooks) && BooksOpenApiExamples.AdminProblems.TryGetValue(status, out var example)
+                || readOperation && BooksOpenApiExamples.ReadProblems.TryGetValue(status, out example)
+                || BooksOpenApiExamples.Problems.TryGetValue(status, out example)))
         {
             problem.Example = example.DeepClone();
         }

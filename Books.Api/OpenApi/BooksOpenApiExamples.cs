@@ -46,7 +46,13 @@ internal static class BooksOpenApiExamples
     // Declared after s_sections, which they read. What a read answers where it differs from a write.
     public static readonly Dictionary<string, JsonNode> ReadProblems = new()
     {
-        ["429"] = Problem(BooksProblems.TooManyReads, $"At most {RateLimitSettings.Defaults.ReadsPerWindow} reads per {RateLimitSettings.Defaults.WindowSeconds} s from one address; retry after the Retry-After delay."),
+        ["429"] = Problem(BooksProblems.TooManyReads, BooksProblems.TooManyReads.Detail(RateLimitSettings.Defaults.ReadsPerWindow, RateLimitSettings.Defaults.WindowSeconds)),
+    };
+
+    // What an admin operation answers where it differs from a write.
+    public static readonly Dictionary<string, JsonNode> AdminProblems = new()
+    {
+        ["403"] = Problem(BooksProblems.Forbidden, BooksProblems.Forbidden.Detail(BooksApiSettings.AdminScope)),
     };
 
     public static readonly Dictionary<string, JsonNode> Problems = new()
@@ -56,16 +62,15 @@ internal static class BooksOpenApiExamples
             ["title"] = new JsonArray("'title' is required."),
             ["authors[0]"] = new JsonArray($"'authors[0]' is at most {BookInput.MaxAuthorLength} characters long (214 given)."),
         }),
-        ["401"] = Problem(BooksProblems.Unauthorized, "Writes need a bearer token (Authorization: Bearer ...) that this API accepts."),
-        ["403"] = Problem(BooksProblems.Forbidden, $"The bearer token lacks the scope this operation needs ({BooksApiSettings.WriteScope}; {BooksApiSettings.AdminScope} for the admin operations)."),
-        ["404"] = Problem(BooksProblems.BookNotFound, $"No book has the id '{BookId}'."),
-        ["409"] = Problem(BooksProblems.DuplicateIsbn, $"Another book already has the ISBN {Request.Isbn}."),
-        ["412"] = Problem(BooksProblems.BookChanged,
-            $"If-Match does not name the current version of book '{BookId}' (its ETag is now \"2\"). Read it again, then retry."),
-        ["413"] = Problem(BooksProblems.ContentTooLarge, $"The body is larger than the {BooksApi.MaxBodyBytes} bytes this API accepts."),
-        ["415"] = Problem(BooksProblems.UnsupportedMediaType, "Send the body as JSON, with Content-Type: application/json (application/merge-patch+json for PATCH)."),
-        ["429"] = Problem(BooksProblems.TooManyWrites, $"At most {RateLimitSettings.Defaults.WritesPerWindow} writes per {RateLimitSettings.Defaults.WindowSeconds} s per caller; retry after the Retry-After delay."),
-        ["503"] = Problem(BooksProblems.DatabaseUnavailable, "The book store cannot reach its database right now; retry shortly."),
+        ["401"] = Problem(BooksProblems.Unauthorized, BooksProblems.Unauthorized.Detail()),
+        ["403"] = Problem(BooksProblems.Forbidden, BooksProblems.Forbidden.Detail(BooksApiSettings.WriteScope)),
+        ["404"] = Problem(BooksProblems.BookNotFound, BooksProblems.BookNotFound.Detail(BookId)),
+        ["409"] = Problem(BooksProblems.DuplicateIsbn, BooksProblems.DuplicateIsbn.Detail(Request.Isbn)),
+        ["412"] = Problem(BooksProblems.BookChanged, BooksProblems.BookChanged.Detail(BookId, "\"2\"")),
+        ["413"] = Problem(BooksProblems.ContentTooLarge, BooksProblems.ContentTooLarge.Detail(BooksApi.MaxBodyBytes)),
+        ["415"] = Problem(BooksProblems.UnsupportedMediaType, BooksProblems.UnsupportedMediaType.Detail()),
+        ["429"] = Problem(BooksProblems.TooManyWrites, BooksProblems.TooManyWrites.Detail(RateLimitSettings.Defaults.WritesPerWindow, RateLimitSettings.Defaults.WindowSeconds)),
+        ["503"] = Problem(BooksProblems.DatabaseUnavailable, BooksProblems.DatabaseUnavailable.Detail()),
     };
 
     private static JsonObject Problem(ProblemKind kind, string? detail, JsonObject? errors = null)

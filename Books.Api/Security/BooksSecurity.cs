@@ -110,8 +110,7 @@ public static class BooksSecurity
         await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
-            ProblemDetails = BooksProblems.TooManyReads.Details(
-                $"At most {reads} reads per {window.TotalSeconds:0} s from one address; retry after the Retry-After delay."),
+            ProblemDetails = BooksProblems.TooManyReads.Details(BooksProblems.TooManyReads.Detail(reads, window.TotalSeconds)),
         });
     }
 

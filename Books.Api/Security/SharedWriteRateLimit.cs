@@ -95,8 +95,7 @@ public sealed class SharedWriteRateLimit(IMongoCollection<WriteLog> logs, TimePr
         var leavesMs = (log?.Log.Min() ?? nowMs) + windowMs + 1;
         var retryAfter = Math.Max(1, (int)Math.Ceiling((leavesMs - nowMs) / 1000.0));
         http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-        return BooksProblems.TooManyWrites.Result(
-            $"At most {permits} writes per {window.TotalSeconds:0} s per caller; retry after the Retry-After delay.");
+        return BooksProblems.TooManyWrites.Result(BooksProblems.TooManyWrites.Detail(permits, window.TotalSeconds));
     }
 
     /// <summary>Who is writing: the token's subject, else the client address; hashed, so the store holds no identities.</summary>
