@@ -11,10 +11,14 @@ internal static class ProviderTokens
     public const string TokenEndpointPath = "/connect/token";
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Asks <paramref name="provider"/> for a token; a refusal throws with the provider's error and description.</summary>
-    public static async Task<string> RequestAsync(Uri provider, string clientId, string clientSecret, string scopes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks <paramref name="provider"/> for a token, waiting at most <paramref name="timeout"/> (10 s unless given); a
+    /// refusal throws with the provider's error and description.
+    /// </summary>
+    public static async Task<string> RequestAsync(
+        Uri provider, string clientId, string clientSecret, string scopes, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
-        using var client = new HttpClient { Timeout = s_timeout };
+        using var client = new HttpClient { Timeout = timeout ?? s_timeout };
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(provider, TokenEndpointPath))
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = scopes }),

@@ -101,7 +101,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
     [InlineData(85, "Index already exists with a different name: isbn_1")]
     [InlineData(86, "An existing index has the same name as the requested index but different keys")]
     [InlineData(13, "not authorized on books to execute command { createIndexes: \"books\" }")]
-    public async Task An_index_error_retrying_cannot_clear_stops_the_retries_and_is_described_with_mongodbs_message(int code, string message)
+    public async Task A_permanent_index_error_is_not_retried_and_is_reported_with_mongodbs_message(int code, string message)
     {
         var connectionString = mongod.NewDatabase();
         var failPoint = FailCreateIndexes(connectionString, code, message);

@@ -52,7 +52,7 @@ public sealed class IdentityProviderOutageTests(MongodStandInFixture mongod) : I
 
     /// <summary>RFC 9110 15.6.4: the server cannot handle the request for now; Retry-After says when to try again.</summary>
     [Fact]
-    public async Task Writes_are_503_while_the_provider_was_never_reached_reads_are_not_and_writes_recover_without_a_restart()
+    public async Task Writes_are_503_until_the_provider_is_first_reached_and_reads_are_unaffected()
     {
         var token = await _tokens.WriterTokenAsync(Cancellation);
         _gate.Close();
@@ -97,7 +97,7 @@ public sealed class IdentityProviderOutageTests(MongodStandInFixture mongod) : I
     /// the relying party refetches the JWKS when a token names a key it has not seen.
     /// </summary>
     [Fact]
-    public async Task A_key_rotated_in_signs_tokens_that_are_accepted_without_restarting_books_api_and_old_tokens_still_pass()
+    public async Task A_rotated_in_key_is_accepted_without_a_restart_and_old_tokens_still_pass()
     {
         var old = await _tokens.WriterTokenAsync(Cancellation);
         await using var api = Api();

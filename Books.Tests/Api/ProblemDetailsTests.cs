@@ -93,7 +93,7 @@ public sealed class ProblemDetailsTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task In_production_too_a_query_or_body_the_framework_cannot_bind_gets_a_problem_naming_what_was_wrong()
+    public async Task In_production_an_unbindable_query_or_body_gets_a_problem_saying_what_was_wrong()
     {
         // Outside Development the framework answers a binding failure with an empty 400 of its own, unless the
         // API asks it to throw (ThrowOnBadRequest), so that the exception handler can say what was wrong.

@@ -18,7 +18,7 @@ public sealed class ContainerReplicaSetTests
     private const string KeyFile = "/etc/mongo-keyfile/keyfile";
 
     [Fact]
-    public async Task WithReplicaSet_gets_an_owner_only_key_file_turns_healthy_as_writable_primary_and_leaves_nothing_running()
+    public async Task Replica_set_has_an_owner_only_key_file_and_is_healthy_only_as_writable_primary()
     {
         ContainerEngine.Require(await ContainerEngine.UnavailableReasonAsync());
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);

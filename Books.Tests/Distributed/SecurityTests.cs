@@ -93,7 +93,7 @@ public sealed class SecurityTests(BooksAppFixture fixture)
     }
 
     [Fact]
-    public async Task Writes_beyond_the_per_caller_limit_return_429_with_retry_after_and_other_callers_are_unaffected()
+    public async Task Writes_beyond_the_per_caller_limit_get_429_and_other_callers_are_unaffected()
     {
         using var busy = fixture.CreateApiClient();
         using var other = fixture.CreateApiClient();

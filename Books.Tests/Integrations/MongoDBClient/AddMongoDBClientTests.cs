@@ -112,7 +112,7 @@ public sealed class AddMongoDBClientTests
     }
 
     [Fact]
-    public void Settings_bind_in_the_official_order_section_then_named_then_connection_string_then_delegate()
+    public void Settings_bind_section_then_named_section_then_connection_string_then_delegate()
     {
         var builder = CreateBuilder(
             ("Aspire:MongoDB:Driver:HealthCheckTimeout", "1000"),
