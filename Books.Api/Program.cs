@@ -2,6 +2,7 @@ using Books.Api.Books;
 using Books.Api.Http;
 using Books.Api.OpenApi;
 using Books.Api.Security;
+using Books.Settings;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,7 +10,7 @@ BuildTimeDocument.UsePlaceholderSettings(builder);
 
 builder.AddServiceDefaults();
 builder.AddBooksFrontDoor();
-builder.AddMongoDBClient("booksdb");
+builder.AddMongoDBClient(BooksApiSettings.DatabaseConnectionName);
 builder.AddBooks();
 builder.AddBooksSecurity();
 

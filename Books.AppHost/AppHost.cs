@@ -1,4 +1,5 @@
 using Books.AppHost;
+using Books.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -7,7 +8,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 var mongo = builder.AddMongoDB("mongo")
     .WithDataVolume();
 
-var booksdb = mongo.AddDatabase("booksdb");
+var booksdb = mongo.AddDatabase(BooksApiSettings.DatabaseConnectionName);
 
 builder.AddProject<Projects.Books_Api>("books-api")
     .WithReplicas(builder.Configuration.GetValue("BooksApi:Replicas", 1))

@@ -7,6 +7,12 @@ namespace Books.Settings;
 /// </summary>
 public static class BooksApiSettings
 {
+    /// <summary>
+    /// The connection books-api reads its database from: the AppHost's database resource of that name, so
+    /// <c>ConnectionStrings:booksdb</c>.
+    /// </summary>
+    public const string DatabaseConnectionName = "booksdb";
+
     /// <summary>The audience books-api's tokens are issued for, in run mode and the tests.</summary>
     public const string Audience = "books-api";
 

@@ -18,7 +18,7 @@ public static class BooksServiceCollectionExtensions
     /// </summary>
     /// <exception cref="InvalidOperationException">No <see cref="IMongoDatabase"/> is registered: the connection
     /// string names no database.</exception>
-    public static IHostApplicationBuilder AddBooks(this IHostApplicationBuilder builder, string connectionName = "booksdb")
+    public static IHostApplicationBuilder AddBooks(this IHostApplicationBuilder builder, string connectionName = BooksApiSettings.DatabaseConnectionName)
     {
         if (!builder.Services.Any(service => service.ServiceType == typeof(IMongoDatabase) && !service.IsKeyedService))
         {

@@ -23,10 +23,10 @@ internal static class BuildTimeDocument
 
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:booksdb"] = "mongodb://localhost/booksdb",
+            [$"ConnectionStrings:{BooksApiSettings.DatabaseConnectionName}"] = $"mongodb://localhost/{BooksApiSettings.DatabaseConnectionName}",
             [BooksApiSettings.AuthorityKey] = "https://localhost/",
             [$"{BooksApiSettings.AudiencesKey}:0"] = BooksApiSettings.Audience,
-            ["AllowedHosts"] = "localhost",
+            [BooksApiSettings.AllowedHostsKey] = "localhost",
         });
     }
 }

@@ -75,7 +75,7 @@ internal sealed class BenchTarget : IAsyncDisposable
         var secret = await app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
             .Single(p => p.Name == BooksApiTokens.DashboardClientSecretParameter).GetValueAsync(timeout.Token);
         var token = await ProviderTokens.RequestAsync(
-            app.GetEndpoint(BooksApiTokens.IdentityResourceName, "http"), BooksApiTokens.DashboardClientId, secret!, "books.write", timeout.Token);
+            app.GetEndpoint(BooksApiTokens.IdentityResourceName, "http"), BooksApiTokens.DashboardClientId, secret!, BooksApiTokens.DashboardScopes, timeout.Token);
         using var client = app.CreateHttpClient("books-api");
         using (var seed = new HttpRequestMessage(HttpMethod.Post, "/api/admin/books/seed"))
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using MongoDB.Driver;
 
 namespace Aspire.MongoDB.Driver;
@@ -11,7 +12,7 @@ internal static class MongoDBConnectionString
         {
             throw new InvalidOperationException(
                 $"MongoDB connection '{connectionName}' has no connection string. Set 'ConnectionStrings:{connectionName}' " +
-                $"(environment variable ConnectionStrings__{connectionName}) or 'Aspire:MongoDB:Driver:{connectionName}:ConnectionString' " +
+                $"(environment variable ConnectionStrings__{connectionName}) or '{AspireMongoDBDriverExtensions.DefaultConfigSectionName}:{connectionName}:ConnectionString' " +
                 "to a mongodb:// URL. Under the AppHost, WithReference supplies it.");
         }
 
