@@ -12,13 +12,13 @@ public interface IMongoDBServerResource
     EndpointReference PrimaryEndpoint { get; }
 
     /// <summary>The host of <see cref="PrimaryEndpoint"/>.</summary>
-    EndpointReferenceExpression Host => Connection.Host;
+    EndpointReferenceExpression Host { get; }
 
     /// <summary>The port of <see cref="PrimaryEndpoint"/>.</summary>
-    EndpointReferenceExpression Port => Connection.Port;
+    EndpointReferenceExpression Port { get; }
 
     /// <summary>The <c>mongodb://</c> URL of the server (the connection string).</summary>
-    ReferenceExpression UriExpression => ConnectionStringExpression;
+    ReferenceExpression UriExpression { get; }
 
     /// <summary>The user name parameter, or <see langword="null"/> for the default (<c>admin</c>) or no authentication.</summary>
     ParameterResource? UserNameParameter { get; }
