@@ -34,7 +34,7 @@ public sealed class RateLimitSettings
     public const string WindowSecondsKey = SectionName + ":" + nameof(WindowSeconds);
 
     /// <summary>The values in effect when nothing is configured.</summary>
-    public static RateLimitSettings Defaults { get; } = new();
+    public static RateLimitSettings Defaults => new();
 }
 
 /// <summary>
@@ -61,7 +61,7 @@ public sealed class QueryLimitSettings
     public const string ListingQueueMillisecondsKey = SectionName + ":" + nameof(ListingQueueMilliseconds);
 
     /// <summary>The values in effect when nothing is configured.</summary>
-    public static QueryLimitSettings Defaults { get; } = new();
+    public static QueryLimitSettings Defaults => new();
 }
 
 /// <summary>
