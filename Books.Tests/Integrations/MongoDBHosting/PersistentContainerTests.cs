@@ -10,10 +10,9 @@ namespace Books.Tests.Integrations.MongoDBHosting;
 /// <c>WithLifetime(ContainerLifetime.Persistent)</c> for real: the next AppHost run reuses the running
 /// container, and the resource must turn healthy again. Upstream (microsoft/aspire#17961, open) the health
 /// check reads the connection string from an event that does not fire for a reused container, so it stays
-/// Unhealthy for ever; here it resolves the connection string on every probe. Unlike the container-mode classes it
-/// runs beside the parallel collections: one small container and no books-api, so it mostly waits, and its bound
-/// (90 s a run) does not depend on the machine being quiet.
+/// Unhealthy for ever; here it resolves the connection string on every probe.
 /// </summary>
+[Collection(ExclusiveCollection.Name)]
 public sealed class PersistentContainerTests
 {
     private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(90);
