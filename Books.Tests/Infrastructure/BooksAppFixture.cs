@@ -92,6 +92,9 @@ public class BooksAppFixture : IAsyncLifetime
         await _app.StartAsync(timeout.Token);
         // Not books-identity's health: its next probe can come seconds after it answers. The first token request waits for it instead.
         await WaitUntilHealthyAsync(_app, "books-api", timeout.Token);
+        // That first token, here, with the test token source's 30 s: books-identity JIT-compiles OpenIddict on it, which took
+        // over 10 s once with both cores busy, and a dashboard command, which gives books-identity 10 s, failed on it.
+        await Tokens.ReaderTokenAsync(timeout.Token);
     }
 
     /// <summary>
