@@ -54,7 +54,7 @@ public static class BooksProblems
     public static readonly ProblemKind IdentityProviderUnavailable = new(StatusCodes.Status503ServiceUnavailable, "Identity provider unavailable",
         "The book store cannot reach the identity provider that vouches for bearer tokens, so it cannot check yours right now; retry shortly.");
 
-    // The framework's own, for bare status codes and validation (BooksProblems.Explain adds their detail).
+    // The framework's own, for bare status codes and validation (Explain adds their detail).
     public static readonly ProblemKind Invalid = new(StatusCodes.Status400BadRequest, "One or more validation errors occurred.");
     public static readonly ProblemKind BadRequest = new(StatusCodes.Status400BadRequest, "Bad Request");
     public static readonly ProblemKind Unauthorized = new(StatusCodes.Status401Unauthorized, "Unauthorized",
@@ -78,12 +78,12 @@ public static class BooksProblems
     {
         context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
         {
-            StatusCodes.Status401Unauthorized => BooksProblems.Unauthorized.Detail(),
-            StatusCodes.Status403Forbidden => BooksProblems.Forbidden.Detail(RequiredScope(context.HttpContext)),
-            StatusCodes.Status404NotFound => BooksProblems.NotFound.Detail(),
-            StatusCodes.Status405MethodNotAllowed => BooksProblems.MethodNotAllowed.Detail(context.HttpContext.Request.Method),
-            StatusCodes.Status413PayloadTooLarge => BooksProblems.ContentTooLarge.Detail(BooksApi.MaxBodyBytes),
-            StatusCodes.Status415UnsupportedMediaType => BooksProblems.UnsupportedMediaType.Detail(),
+            StatusCodes.Status401Unauthorized => Unauthorized.Detail(),
+            StatusCodes.Status403Forbidden => Forbidden.Detail(RequiredScope(context.HttpContext)),
+            StatusCodes.Status404NotFound => NotFound.Detail(),
+            StatusCodes.Status405MethodNotAllowed => MethodNotAllowed.Detail(context.HttpContext.Request.Method),
+            StatusCodes.Status413PayloadTooLarge => ContentTooLarge.Detail(BooksApi.MaxBodyBytes),
+            StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType.Detail(),
             _ => null,
         };
     }
