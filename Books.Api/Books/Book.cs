@@ -7,6 +7,13 @@ namespace Books.Api.Books;
 /// A book as stored in the <c>books</c> collection. Not the API contract (see <see cref="BookResponse"/>):
 /// it also holds the lower-cased keys that filters, sorts and cursors use.
 /// </summary>
+/// <remarks>
+/// Stored documents outlive versions of books-api, and during a rolling upgrade two versions share them. So a reader
+/// ignores fields it does not know (a newer version's), a field a newer version added reads as its default when an
+/// older one wrote the book, and every write sets only the fields it owns (<see cref="BookDocuments"/>), never
+/// replacing the document, so an older replica keeps what a newer one stored.
+/// </remarks>
+[BsonIgnoreExtraElements]
 public sealed class Book
 {
     [BsonId]

@@ -19,6 +19,23 @@ public static class BookWords
     /// <summary>At most this many search words in one <c>q</c>.</summary>
     public const int MaxSearchWords = 8;
 
+    /// <summary>
+    /// Stops startup when the runtime cannot decompose letters (globalization-invariant mode, or no ICU): NFKD would then
+    /// leave "í" whole, so books stored by this process would hold words such as "garcía" that <c>?q=garcia</c> never
+    /// finds, silently and for good.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Unicode normalization does not decompose here.</exception>
+    public static void RequireUnicodeNormalization()
+    {
+        if (!Of("\u00C9").SequenceEqual(["e"]))
+        {
+            throw new InvalidOperationException(
+                "The books search needs Unicode normalization (ICU), but this process runs in globalization-invariant mode: " +
+                "'É' does not decompose, so accented titles and authors could not be found without their accents. Unset " +
+                "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT (and InvariantGlobalization in the project) and install ICU (libicu).");
+        }
+    }
+
     public static string[] Of(string text)
     {
         var folded = new StringBuilder(text.Length);

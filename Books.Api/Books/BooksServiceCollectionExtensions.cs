@@ -17,7 +17,7 @@ public static class BooksServiceCollectionExtensions
     /// bootstrapper and its readiness check, and the problem responses for bad requests and outages.
     /// </summary>
     /// <exception cref="InvalidOperationException">No <see cref="IMongoDatabase"/> is registered: the connection
-    /// string names no database.</exception>
+    /// string names no database; or the runtime cannot normalize Unicode (<see cref="BookWords.RequireUnicodeNormalization"/>).</exception>
     public static IHostApplicationBuilder AddBooks(this IHostApplicationBuilder builder, string connectionName = BooksApiSettings.DatabaseConnectionName)
     {
         if (!builder.Services.Any(service => service.ServiceType == typeof(IMongoDatabase) && !service.IsKeyedService))
@@ -28,6 +28,7 @@ public static class BooksServiceCollectionExtensions
                 "database resource (AddDatabase), not the server.");
         }
 
+        BookWords.RequireUnicodeNormalization();
         builder.Services.TryAddSingleton(TimeProvider.System); // a clock the host registered first stays
         builder.Services.AddSingleton(services =>
             services.GetRequiredService<IMongoDatabase>().GetCollection<Book>(CollectionName));
