@@ -30,6 +30,11 @@ public static class IdentityServiceCollectionExtensions
 
         builder.Services.AddOpenIddict().AddServer(options =>
         {
+            if (settings.Issuer is { } issuer)
+            {
+                options.SetIssuer(issuer);
+            }
+
             options.SetTokenEndpointUris(TokenEndpointPath);
             options.AllowClientCredentialsFlow();
             options.RegisterScopes([.. settings.Scopes.Keys]);

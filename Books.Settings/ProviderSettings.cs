@@ -9,6 +9,12 @@ public sealed class ProviderSettings
 {
     public const string SectionName = "Identity";
 
+    /// <summary>
+    /// The issuer (<c>iss</c>) and the base of every address in the discovery document, for a provider behind a proxy
+    /// (the Compose deployment's). Unset: the address each request came to, as on loopback under the AppHost.
+    /// </summary>
+    public Uri? Issuer { get; set; }
+
     /// <summary>Folder of RSA private keys (<c>*.pem</c>, PKCS#8). The newest file by name signs; all are published.</summary>
     public string? KeyDirectory { get; set; }
 
