@@ -92,8 +92,11 @@ public static class Extensions
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        builder.Services.AddSingleton<GracefulShutdown>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<GracefulShutdown>());
         builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
+            .AddCheck<GracefulShutdown>(GracefulShutdown.HealthCheckName);
 
         return builder;
     }

@@ -1,0 +1,225 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Books.Tests.Infrastructure;
+
+namespace Books.Tests.Deployment;
+
+/// <summary>The Compose deployment of the tests below: limits low enough to reach in a few requests.</summary>
+public sealed class LimitedDeployment : ComposeDeployment
+{
+    public const int ReadsPerWindow = 20;
+    public const int WritesPerWindow = 8;
+
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["BOOKS_READS_PER_WINDOW"] = $"{ReadsPerWindow}",
+        ["BOOKS_WRITES_PER_WINDOW"] = $"{WritesPerWindow}",
+    };
+}
+
+/// <summary>
+/// The deployed endpoints, as a client on the internet meets them: the images the SDK built, two replicas behind the
+/// TLS proxy, tokens from the deployment's provider. Each test is one clause:
+///
+/// | clause                                                        | through        | expected                            |
+/// |---------------------------------------------------------------|----------------|-------------------------------------|
+/// | RFC 9110 9.3 (methods), 15.3.2 (201 + Location)               | proxy, HTTPS   | CRUD and listing work               |
+/// | RFC 9110 10.2.2: Location is resolved against the request URI | proxy, HTTPS   | https://api.books.test:PORT/...     |
+/// | RFC 9110 7.2 (Host); OWASP API8 (misconfiguration)             | proxy, HTTPS   | unknown Host: 400                   |
+/// | RFC 7239 5.2 / X-Forwarded-For: believed from the proxy only   | two clients    | counted apart by the read limit     |
+/// |                                                               | direct, forged | counted by the connecting address   |
+/// | OWASP API4: one caller's write limit, whichever replica        | proxy          | exactly the limit admitted          |
+/// | readiness probe per replica                                   | direct         | /health 200 on each                 |
+/// | Unicode NFKD folding (UAX #15) in the shipped binary            | proxy          | accents do not matter to ?q=        |
+/// </summary>
+[Collection(ExclusiveCollection.Name)]
+public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClassFixture<LimitedDeployment>
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Crud_and_listing_work_through_the_proxy_with_a_provider_token()
+    {
+        ContainerEngine.Require(deployment.EngineUnavailable);
+        using var client = deployment.CreateClient(token: await deployment.TokenAsync("books.write", Cancellation));
+        var tag = TestBooks.NewTag();
+
+        using var created = await client.PostAsJsonAsync("/api/books", TestBooks.Body(tag: tag), Cancellation);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var book = await created.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+        var location = new Uri(client.BaseAddress!, created.Headers.Location!);
+        Assert.Equal(("https", ComposeDeployment.ApiHost, deployment.HttpsPort), (location.Scheme, location.Host, location.Port));
+        Assert.Equal($"/api/books/{book.Id()}", location.AbsolutePath);
+
+        using var patch = TestBooks.Write("PATCH", book.Id(), patch: """{ "title": "Deployed" }""");
+        patch.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue("\"1\""));
+        using (var patched = await client.SendAsync(patch, Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        }
+
+        var read = await client.GetFromJsonAsync<JsonElement>(location, Cancellation);
+        Assert.Equal("Deployed", read.GetProperty("title").GetString());
+        var page = await client.GetFromJsonAsync<JsonElement>($"/api/books?tag={tag}", Cancellation);
+        Assert.Equal([book.Id()], page.GetProperty("items").EnumerateArray().Select(item => item.Id()));
+
+        using (var deleted = await client.DeleteAsync(location, Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        using var gone = await client.GetAsync(location, Cancellation);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_request_for_an_unknown_host_gets_400()
+    {
+        ContainerEngine.Require(deployment.EngineUnavailable);
+        using var client = deployment.CreateClient(checkName: false);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/books");
+        request.Headers.Host = "evil.example";
+
+        using var response = await client.SendAsync(request, Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("garcia")]
+    [InlineData("García")]
+    [InlineData("anos")]
+    [InlineData("AÑOS")]
+    public async Task The_shipped_binary_finds_accented_words_without_their_accents(string q)
+    {
+        ContainerEngine.Require(deployment.EngineUnavailable);
+        using var client = deployment.CreateClient(token: await deployment.TokenAsync("books.write", Cancellation));
+        var tag = TestBooks.NewTag();
+        var body = TestBooks.Body(title: "Cien años de soledad", tag: tag, author: "Gabriel García Márquez");
+        var book = await client.CreateAsync(body, Cancellation);
+
+        var page = await client.GetFromJsonAsync<JsonElement>($"/api/books?tag={tag}&q={Uri.EscapeDataString(q)}", Cancellation);
+
+        Assert.Equal([book.Id()], page.GetProperty("items").EnumerateArray().Select(item => item.Id()));
+    }
+
+    [Fact]
+    public async Task Health_is_answered_by_each_replica_directly()
+    {
+        ContainerEngine.Require(deployment.EngineUnavailable);
+        foreach (var replica in ComposeDeployment.Replicas)
+        {
+            using var client = deployment.CreateReplicaClient(replica);
+            using var health = await client.GetAsync("/health", Cancellation);
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            var report = await health.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+            Assert.Equal("Healthy", report.GetProperty("checks").GetProperty("MongoDB.Driver").GetProperty("status").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Two_clients_behind_the_proxy_are_counted_apart_by_the_read_limit()
+    {
+        ContainerEngine.Require(deployment.EngineUnavailable);
+
+        // Two clients with addresses of their own on the deployment's network (both alive at once, so they cannot share
+        // one): containers that speak HTTPS to the proxy. The first reads until refused (each replica counts on its own,
+        // so up to twice the limit gets through); then the second reads once.
+        await using var firstClient = await ClientContainer.StartAsync(deployment);
+        await using var secondClient = await ClientContainer.StartAsync(deployment);
+        var first = await firstClient.ReadAsync(LimitedDeployment.ReadsPerWindow * 3);
+        var second = await secondClient.ReadAsync(1);
+
+        Assert.Contains("429", first);
+        Assert.Equal(["200"], second);
+    }
+
+    [Fact]
+    public async Task A_forged_forwarded_for_from_outside_the_proxy_is_not_believed()
+    {
+        ContainerEngine.Require(deployment.EngineUnavailable);
+        using var client = deployment.CreateReplicaClient(ComposeDeployment.Replicas[0]);
+
+        // Each request claims another client address; believed, none would ever reach the limit.
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < LimitedDeployment.ReadsPerWindow + 5; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/books?limit=1");
+            request.Headers.Host = ComposeDeployment.ApiHost;
+            request.Headers.Add("X-Forwarded-For", $"198.51.100.{i + 1}");
+            using var response = await client.SendAsync(request, Cancellation);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+    }
+
+    [Fact]
+    public async Task One_callers_write_limit_holds_across_both_replicas()
+    {
+        ContainerEngine.Require(deployment.EngineUnavailable);
+        using var client = deployment.CreateClient(token: await deployment.TokenAsync("books.write", Cancellation, ComposeDeployment.SecondClientId));
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < LimitedDeployment.WritesPerWindow * 2; i++)
+        {
+            using var response = await client.PostAsJsonAsync("/api/books", TestBooks.Body(), Cancellation);
+            statuses.Add(response.StatusCode);
+        }
+
+        // Round robin sent half of them to each replica: a limit counted per replica would admit them all.
+        Assert.Equal(LimitedDeployment.WritesPerWindow, statuses.Count(status => status == HttpStatusCode.Created));
+        Assert.Equal(LimitedDeployment.WritesPerWindow, statuses.Count(status => status == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
+    public async Task The_image_runs_as_a_non_root_user_on_a_read_only_root()
+    {
+        ContainerEngine.Require(deployment.EngineUnavailable);
+        var container = deployment.Container(ComposeDeployment.Replicas[0]);
+
+        var user = (await ContainerEngine.RunAsync("exec", container, "id", "-u")).Trim();
+        var write = await ContainerEngine.TryRunAsync("exec", container, "touch", "/app/written");
+
+        Assert.Equal("1654", user);
+        Assert.NotEqual(0, write.ExitCode);
+        Assert.Contains("Read-only file system", write.Error);
+    }
+
+    [Fact]
+    public async Task The_image_refuses_to_start_without_unicode_normalization()
+    {
+        ContainerEngine.Require(deployment.EngineUnavailable);
+
+        var run = await ContainerEngine.TryRunAsync("run", "--rm", "--read-only", "--tmpfs", "/tmp",
+            "-e", "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1", "-e", "ConnectionStrings__booksdb=mongodb://127.0.0.1:1/booksdb",
+            "-e", $"AllowedHosts={ComposeDeployment.ApiHost}",
+            deployment.Built!.Api);
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("needs Unicode normalization", run.Output + run.Error);
+    }
+
+    /// <summary>A client in a container of its own on the deployment's network, so with an address of its own.</summary>
+    private sealed class ClientContainer(string id) : IAsyncDisposable
+    {
+        public static async Task<ClientContainer> StartAsync(ComposeDeployment deployment) => new((await ContainerEngine.RunAsync(
+            "run", "-d", "--rm", "--network", $"{deployment.Project}_backend", "--entrypoint", "sleep", deployment.Built!.Proxy, "120")).Trim());
+
+        /// <summary>Reads one listing page <paramref name="requests"/> times through the proxy; each status code.</summary>
+        public async Task<string[]> ReadAsync(int requests)
+        {
+            var script = $$"""
+                for i in $(seq {{requests}}); do
+                  printf 'GET /api/books?limit=1 HTTP/1.1\r\nHost: {{ComposeDeployment.ApiHost}}\r\nConnection: close\r\n\r\n' |
+                    openssl s_client -quiet -connect {{ComposeDeployment.ApiHost}}:443 -servername {{ComposeDeployment.ApiHost}} 2>/dev/null | head -1 | cut -d' ' -f2
+                done
+                """;
+            var output = await ContainerEngine.RunAsync("exec", id, "sh", "-c", script);
+            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }
+
+        public async ValueTask DisposeAsync() => await ContainerEngine.TryRunAsync("rm", "-f", id);
+    }
+}

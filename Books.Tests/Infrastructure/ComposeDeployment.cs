@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+
+namespace Books.Tests.Infrastructure;
+
+/// <summary>
+/// deploy/compose.yaml run as a deployment runs it: the images the SDK builds (tools/container-images), the stand-in
+/// MongoDB picked by COMPOSE_FILE, a certificate made at run time by deploy/make-certificate, settings in an env file
+/// with generated secrets. Reached only through ports published on 127.0.0.1: the proxy's HTTPS port, for the public
+/// names api.books.test and identity.books.test, and each replica's own port. <see cref="DisposeAsync"/> removes every
+/// container, the network and the volume.
+/// </summary>
+public class ComposeDeployment : IAsyncLifetime
+{
+    public const string ApiHost = "api.books.test";
+    public const string IdentityHost = "identity.books.test";
+    public const string ClientId = "books-deploy";
+
+    /// <summary>The provider's second client: another caller, with a write budget of its own.</summary>
+    public const string SecondClientId = "books-deploy-2";
+    public static readonly string[] Replicas = ["books-api-1", "books-api-2"];
+
+    private static readonly TimeSpan s_buildTimeout = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan s_composeTimeout = TimeSpan.FromMinutes(2);
+    private static readonly Lazy<Task<Images>> s_images = new(BuildImagesAsync);
+
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("books-deploy-");
+    private readonly string _clientSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+    private X509Certificate2? _authority;
+
+    public sealed record Images(string Api, string Identity, string Proxy, string MongoDB, string Version);
+
+    /// <summary>Why no container engine runs here, or <see langword="null"/>.</summary>
+    public string? EngineUnavailable { get; private set; }
+
+    public string Project { get; } = $"books-tests-{Guid.NewGuid():N}"[..24];
+    public int HttpsPort { get; } = FreePort();
+    public IReadOnlyDictionary<string, int> ReplicaPorts { get; } = Replicas.ToDictionary(replica => replica, _ => FreePort());
+    public Images? Built { get; private set; }
+
+    /// <summary>Seconds from <c>docker-compose up</c> until each replica answered <c>/health</c> with 200.</summary>
+    public IReadOnlyDictionary<string, double> StartToHealthySeconds { get; private set; } = new Dictionary<string, double>();
+
+    /// <summary>books-api's settings for this deployment, beyond compose.yaml's defaults (the env file's variables).</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
+
+    public async ValueTask InitializeAsync()
+    {
+        EngineUnavailable = await ContainerEngine.UnavailableReasonAsync();
+        if (EngineUnavailable is not null)
+        {
+            return;
+        }
+
+        Built = await s_images.Value;
+        var certificates = Path.Combine(_work.FullName, "certificates");
+        await RunAsync(Tool("DeployDirectory", "make-certificate"), [certificates], s_composeTimeout);
+        _authority = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(certificates, "ca.crt"));
+
+        var variables = new Dictionary<string, string>
+        {
+            ["COMPOSE_FILE"] = "compose.yaml:compose.stand-in.yaml",
+            ["COMPOSE_PROJECT_NAME"] = Project,
+            ["MONGO_IMAGE"] = Built.MongoDB,
+            ["PROXY_IMAGE"] = Built.Proxy,
+            ["BOOKS_API_TAG"] = Built.Version,
+            ["MONGO_PASSWORD"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)),
+            ["BOOKS_DEPLOY_CLIENT_SECRET"] = _clientSecret,
+            ["BOOKS_CERTIFICATES"] = certificates,
+            ["BOOKS_HTTPS_PORT"] = $"{HttpsPort}",
+            ["BOOKS_API_1_PORT"] = $"{ReplicaPorts[Replicas[0]]}",
+            ["BOOKS_API_2_PORT"] = $"{ReplicaPorts[Replicas[1]]}",
+        };
+        foreach (var (name, value) in Settings)
+        {
+            variables[name] = value;
+        }
+
+        File.WriteAllLines(EnvFile, variables.Select(variable => $"{variable.Key}={variable.Value}"));
+
+        var started = Stopwatch.StartNew();
+        await ComposeAsync("up", "-d");
+        var healthy = new Dictionary<string, double>();
+        using var timeout = new CancellationTokenSource(s_composeTimeout);
+        foreach (var replica in Replicas)
+        {
+            await WaitHealthyAsync(replica, timeout.Token);
+            healthy[replica] = started.Elapsed.TotalSeconds;
+        }
+
+        StartToHealthySeconds = healthy;
+        using var proxy = CreateClient();
+        await Eventually.StatusAsync(proxy, "/health", HttpStatusCode.OK, timeout.Token);
+    }
+
+    private string EnvFile => Path.Combine(_work.FullName, "deployment.env");
+
+    /// <summary>Runs docker-compose on this deployment (its env file, its project), in deploy/.</summary>
+    public Task<string> ComposeAsync(params string[] arguments) =>
+        RunAsync("docker-compose", ["--env-file", EnvFile, .. arguments], s_composeTimeout, Tool("DeployDirectory", "."));
+
+    /// <summary>The container of a service, as Compose names it.</summary>
+    public string Container(string service) => $"{Project}_{service}_1";
+
+    /// <summary>A client of the proxy for a public host name: it connects to the proxy's published port, sends that name
+    /// as SNI and Host, and trusts only the deployment's own certificate authority. Without <paramref name="checkName"/>
+    /// it accepts that certificate for any name, for requests that send another Host (which .NET also sends as SNI).</summary>
+    public HttpClient CreateClient(string host = ApiHost, string? token = null, bool checkName = true)
+    {
+        var authority = _authority ?? throw new InvalidOperationException("The deployment has not started.");
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(IPAddress.Loopback, HttpsPort, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                    (!checkName || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0) && certificate is not null && IssuedBy(authority, certificate),
+            },
+        };
+        var client = new HttpClient(handler) { BaseAddress = new Uri($"https://{host}:{HttpsPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
+
+    /// <summary>A client of one replica's own published port (plain HTTP, as a probe reaches it).</summary>
+    public HttpClient CreateReplicaClient(string replica) =>
+        new() { BaseAddress = new Uri($"http://127.0.0.1:{ReplicaPorts[replica]}"), Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>A token from the deployment's provider, asked through the proxy (client credentials).</summary>
+    public async Task<string> TokenAsync(string scopes, CancellationToken cancellationToken, string clientId = ClientId)
+    {
+        using var identity = CreateClient(IdentityHost);
+        using var response = await identity.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = clientId,
+            ["client_secret"] = _clientSecret,
+            ["scope"] = scopes,
+        }), cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("access_token").GetString()!;
+    }
+
+    public async Task WaitHealthyAsync(string replica, CancellationToken cancellationToken)
+    {
+        using var client = CreateReplicaClient(replica);
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                using var response = await client.GetAsync("/health", cancellationToken);
+                return response.StatusCode == HttpStatusCode.OK;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, $"{replica} answers /health with 200", cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (EngineUnavailable is null && File.Exists(EnvFile))
+        {
+            await ComposeAsync("down", "--volumes", "--remove-orphans", "--timeout", "5");
+        }
+
+        _authority?.Dispose();
+        _work.Delete(recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
+    private static bool IssuedBy(X509Certificate2 authority, X509Certificate certificate)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
+    }
+
+    private static async Task<Images> BuildImagesAsync()
+    {
+        var started = Stopwatch.StartNew();
+        var bases = (await RunAsync(Tool("ContainerImagesDirectory", "build-base"), [], s_buildTimeout)).Trim().Split('\n');
+        var apps = (await RunAsync(Tool("ContainerImagesDirectory", "build-apps"), [], s_buildTimeout)).Trim().Split('\n');
+        var mongo = await ContainerEngine.StandInImageAsync();
+        var images = new Images(apps[^2], apps[^1], bases[^1], mongo, apps[^1].Split(':')[1]);
+        var sizes = await Task.WhenAll(new[] { bases[0], images.Api, images.Identity, images.Proxy }.Select(async image =>
+            $"{image} {long.Parse(await ContainerEngine.RunAsync("image", "inspect", "--format", "{{.Size}}", image)) / 1e6:0} MB"));
+        Reports.Write("deployment-images", $"images built in {started.Elapsed.TotalSeconds:0} s (cached parts reused): {string.Join(", ", sizes)}");
+        return images;
+    }
+
+    private static string Tool(string key, string name) => Path.GetFullPath(Path.Combine(
+        typeof(ComposeDeployment).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!, name));
+
+    private static async Task<string> RunAsync(string fileName, string[] arguments, TimeSpan timeout, string? workingDirectory = null)
+    {
+        var result = await ProcessRunner.RunAsync(fileName, arguments, timeout, workingDirectory,
+            new Dictionary<string, string> { ["CONTAINER_RUNTIME"] = ContainerEngine.Runtime });
+        return result.ExitCode == 0
+            ? result.Text
+            : throw new InvalidOperationException($"'{fileName} {string.Join(' ', arguments)}' exited with {result.ExitCode}:\n{result.Error}\n{result.Text}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
