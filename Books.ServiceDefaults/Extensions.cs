@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
@@ -94,6 +95,7 @@ public static class Extensions
     {
         builder.Services.AddSingleton<GracefulShutdown>();
         builder.Services.AddHostedService(services => services.GetRequiredService<GracefulShutdown>());
+        builder.Services.AddSingleton<IStartupFilter>(services => services.GetRequiredService<GracefulShutdown>());
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
             .AddCheck<GracefulShutdown>(GracefulShutdown.HealthCheckName);
