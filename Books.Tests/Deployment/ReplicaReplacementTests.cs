@@ -62,8 +62,10 @@ public sealed class ReplicaReplacementTests(UnlimitedDeployment deployment) : IC
             Assert.Equal("0", exitCode);
             Assert.StartsWith("/health 503 while GET /api/books 503 Shutting down", drain);
 
+            var restarting = Stopwatch.StartNew();
             await ContainerEngine.RunAsync("start", container);
             await deployment.WaitHealthyAsync(replica, replacing.Token);
+            exits[^1] += $", healthy {restarting.Elapsed.TotalSeconds:0.0} s after docker start";
             await Task.Delay(TimeSpan.FromSeconds(3), replacing.Token);
         }
 

@@ -97,6 +97,9 @@ public class ComposeDeployment : IAsyncLifetime
         }
 
         StartToHealthySeconds = healthy;
+        Reports.Write($"deployment-start-{GetType().Name}", $"{GetType().Name}: docker-compose up to healthy (stand-in MongoDB, limits " +
+            $"{(Settings.ContainsKey("BOOKS_RATE_LIMIT_ENABLED") ? "off" : "on")}): " +
+            string.Join(", ", healthy.Select(replica => $"{replica.Key} {replica.Value:0.0} s")));
         using var proxy = CreateClient();
         await Eventually.StatusAsync(proxy, "/health", HttpStatusCode.OK, timeout.Token);
     }
