@@ -42,6 +42,10 @@ public sealed class Book
     [BsonElement("authorWords")]
     public string[] AuthorWords { get; init; } = [];
 
+    /// <summary>The <see cref="BookWords.Version"/> both word lists were made by; 0 on a book stored before 1.1.0.</summary>
+    [BsonElement("wordsVersion")]
+    public int WordsVersion { get; init; }
+
     [BsonElement("publishedYear"), BsonIgnoreIfNull]
     public int? PublishedYear { get; init; }
 

@@ -17,6 +17,7 @@ public static class BookDocuments
         Authors = [.. fields.Authors],
         AuthorKeys = AuthorKeys(fields.Authors),
         AuthorWords = BookWords.Of(fields.Authors),
+        WordsVersion = BookWords.Version,
         PublishedYear = fields.PublishedYear,
         YearKey = fields.PublishedYear ?? 0,
         Publisher = fields.Publisher,
@@ -71,6 +72,12 @@ public static class BookDocuments
                 { Field: var field, Value: null } => [s_update.Unset(field)],
                 { Field: var field, Value: var value } => [s_update.Set(field, value)],
             });
+        }
+
+        // Only a write that makes both word lists vouches for their version; one that makes either keeps the book's.
+        if (changes.Any(change => change.Field == "title") && changes.Any(change => change.Field == "authors"))
+        {
+            updates.Add(s_update.Set(b => b.WordsVersion, BookWords.Version));
         }
 
         return s_update.Combine(updates);

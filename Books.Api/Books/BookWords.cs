@@ -20,6 +20,13 @@ public static class BookWords
     public const int MaxSearchWords = 8;
 
     /// <summary>
+    /// The rules the stored words were made by, kept in each book (<see cref="Book.WordsVersion"/>): 1 is NFKD with ICU.
+    /// Books stored before it (or by a build in globalization-invariant mode, whose words kept their accents) have none,
+    /// and <see cref="BookWordsBackfill"/> makes their words again. Raise it when <see cref="Of(string)"/> changes.
+    /// </summary>
+    public const int Version = 1;
+
+    /// <summary>
     /// Stops startup when the runtime cannot decompose letters (globalization-invariant mode, or no ICU): NFKD would then
     /// leave "í" whole, so books stored by this process would hold words such as "garcía" that <c>?q=garcia</c> never
     /// finds, silently and for good.

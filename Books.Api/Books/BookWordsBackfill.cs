@@ -3,44 +3,50 @@ using MongoDB.Driver;
 namespace Books.Api.Books;
 
 /// <summary>
-/// Gives books stored before search words existed their <c>titleWords</c> and <c>authorWords</c>, at startup: in
-/// batches of <see cref="BatchSize"/>, each one find of books without the field and one unordered bulk write, until a
-/// batch comes back short. Idempotent: a book that has its words is never touched, and two replicas doing it at
-/// once write the same values. Retried with a backoff while MongoDB cannot be reached.
+/// Makes the search words again for books whose words are older than <see cref="BookWords.Version"/> (stored before
+/// the words existed, or before their rules last changed), at startup. It walks the collection once in <c>_id</c>
+/// order, <see cref="BatchSize"/> books a find, and writes a book only if it is still at the version it read, so a
+/// write racing it keeps its own words. Idempotent: replicas starting together write the same values, and a book
+/// that is up to date is never touched. Retried with a backoff while MongoDB cannot be reached.
 /// </summary>
-public sealed partial class BookWordsBackfill(IMongoCollection<Book> books, ILogger<BookWordsBackfill> logger) : BackgroundService
+public sealed partial class BookWordsBackfill(IMongoCollection<Book> books, BookQueryLimits limits, ILogger<BookWordsBackfill> logger) : BackgroundService
 {
     public const int BatchSize = 500;
 
-    private static readonly FilterDefinition<Book> s_withoutWords = Builders<Book>.Filter.Exists(b => b.TitleWords, exists: false);
+    private static readonly FilterDefinitionBuilder<Book> s_filter = Builders<Book>.Filter;
+    private static readonly FilterDefinition<Book> s_outdated = s_filter.Not(s_filter.Gte(b => b.WordsVersion, BookWords.Version));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var delay = BookIndexes.FirstRetryDelay;
         var filled = 0;
+        var after = MongoDB.Bson.ObjectId.Empty;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var batch = await books.Find(s_withoutWords).Limit(BatchSize).ToListAsync(stoppingToken);
+                var batch = await books.Find(s_filter.Gt(b => b.Id, after) & s_outdated, limits.FindOptions)
+                    .SortBy(b => b.Id).Limit(BatchSize).ToListAsync(stoppingToken);
                 if (batch.Count > 0)
                 {
-                    await books.BulkWriteAsync(
+                    var result = await books.BulkWriteAsync(
                         batch.Select(book => new UpdateOneModel<Book>(
-                            Builders<Book>.Filter.Eq(b => b.Id, book.Id) & s_withoutWords,
+                            s_filter.Eq(b => b.Id, book.Id) & s_filter.Eq(b => b.Version, book.Version),
                             Builders<Book>.Update
                                 .Set(b => b.TitleWords, BookWords.Of(book.Title))
-                                .Set(b => b.AuthorWords, BookWords.Of(book.Authors)))),
+                                .Set(b => b.AuthorWords, BookWords.Of(book.Authors))
+                                .Set(b => b.WordsVersion, BookWords.Version))),
                         new BulkWriteOptions { IsOrdered = false },
                         stoppingToken);
-                    filled += batch.Count;
+                    filled += (int)result.ModifiedCount;
+                    after = batch[^1].Id;
                 }
 
                 if (batch.Count < BatchSize)
                 {
                     if (filled > 0)
                     {
-                        LogFilled(filled);
+                        LogFilled(filled, BookWords.Version);
                     }
 
                     return;
@@ -55,9 +61,9 @@ public sealed partial class BookWordsBackfill(IMongoCollection<Book> books, ILog
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Search words given to {Count} books stored before they existed.")]
-    private partial void LogFilled(int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Search words made again for {Count} books, by the rules of version {WordsVersion}.")]
+    private partial void LogFilled(int count, int wordsVersion);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not give stored books their search words; retrying in {DelaySeconds} s.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not make the search words of stored books again; retrying in {DelaySeconds} s.")]
     private partial void LogFailed(Exception exception, double delaySeconds);
 }

@@ -136,21 +136,33 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
         }
     }
 
-    [Fact]
-    public async Task Books_stored_before_search_words_existed_get_them_at_startup()
+    [Theory]
+    [InlineData("before search words existed")]
+    [InlineData("by a globalization-invariant build")]
+    [InlineData("with only its title words remade")]
+    public async Task Books_with_outdated_search_words_get_them_remade_at_startup(string storedHow)
     {
         var connectionString = mongod.NewDatabase();
         var url = MongoUrl.Create(connectionString);
         using (var direct = new MongoClient(url))
         {
-            // As the previous version stored them: no titleWords, no authorWords.
+            // As earlier versions stored them, none with a wordsVersion: no words at all; words with their accents kept
+            // (invariant mode decomposed nothing); title words made by a PATCH, no author words.
             var collection = direct.GetDatabase(url.DatabaseName).GetCollection<BsonDocument>("books");
             var documents = Enumerable.Range(0, 3).Select(i => new BsonDocument
             {
                 ["_id"] = ObjectId.GenerateNewId(), ["isbn"] = TestBooks.NewIsbn(), ["title"] = $"Légende number{i}",
                 ["titleKey"] = $"légende number{i}", ["authors"] = new BsonArray { "Old Author" }, ["authorKeys"] = new BsonArray { "old author" },
                 ["yearKey"] = 0, ["tags"] = new BsonArray(), ["createdAt"] = DateTime.UtcNow, ["updatedAt"] = DateTime.UtcNow, ["version"] = 1L,
-            });
+            }.AddRange(storedHow switch
+            {
+                "by a globalization-invariant build" => new BsonDocument
+                {
+                    ["titleWords"] = new BsonArray { "légende", $"number{i}" }, ["authorWords"] = new BsonArray { "old", "author" },
+                },
+                "with only its title words remade" => new BsonDocument { ["titleWords"] = new BsonArray { "legende", $"number{i}" } },
+                _ => [],
+            }));
             await collection.InsertManyAsync(documents, cancellationToken: Cancellation);
         }
 
@@ -166,6 +178,8 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
         }, "the old books found by their words", timeout.Token);
         var stored = await api.Services.GetRequiredService<IMongoCollection<Book>>().Find(FilterDefinition<Book>.Empty).ToListAsync(Cancellation);
         Assert.All(stored, book => Assert.Equal(["old", "author"], book.AuthorWords));
+        Assert.All(stored, book => Assert.Equal(BookWords.Version, book.WordsVersion));
+        Assert.All(stored, book => Assert.Equal(1, book.Version)); // derived fields: the representation did not change
         Assert.Contains(stored, book => book.TitleWords.SequenceEqual(["legende", "number1"]));
     }
 }
