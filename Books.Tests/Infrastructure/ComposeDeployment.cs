@@ -28,7 +28,7 @@ public class ComposeDeployment : IAsyncLifetime
     public const string SecondClientId = "books-deploy-2";
     public static readonly string[] Replicas = ["books-api-1", "books-api-2"];
 
-    private static readonly TimeSpan s_buildTimeout = TimeSpan.FromMinutes(10);
+    protected static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan s_composeTimeout = TimeSpan.FromMinutes(2);
     private static readonly Lazy<Task<Images>> s_images = new(BuildImagesAsync);
 
@@ -52,6 +52,15 @@ public class ComposeDeployment : IAsyncLifetime
     /// <summary>books-api's settings for this deployment, beyond compose.yaml's defaults (the env file's variables).</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
 
+    /// <summary>A Compose file of this deployment's own, laid over compose.yaml (COMPOSE_FILE), or none.</summary>
+    protected virtual Task<string?> OverrideAsync(Images images) => Task.FromResult<string?>(null);
+
+    /// <summary>The MongoDB root password of this deployment (generated).</summary>
+    public string MongoPassword { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+
+    /// <summary>The port this deployment publishes MongoDB on (127.0.0.1), for an override that publishes it.</summary>
+    public int MongoPort { get; } = FreePort();
+
     public async ValueTask InitializeAsync()
     {
         EngineUnavailable = await ContainerEngine.UnavailableReasonAsync();
@@ -65,14 +74,21 @@ public class ComposeDeployment : IAsyncLifetime
         await RunAsync(Tool("DeployDirectory", "make-certificate"), [certificates], s_composeTimeout);
         _authority = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(certificates, "ca.crt"));
 
+        var composeFile = "compose.yaml:compose.stand-in.yaml";
+        if (await OverrideAsync(Built) is { } overrides)
+        {
+            File.WriteAllText(OverrideFile, overrides);
+            composeFile += $":{OverrideFile}";
+        }
+
         var variables = new Dictionary<string, string>
         {
-            ["COMPOSE_FILE"] = "compose.yaml:compose.stand-in.yaml",
+            ["COMPOSE_FILE"] = composeFile,
             ["COMPOSE_PROJECT_NAME"] = Project,
             ["MONGO_IMAGE"] = Built.MongoDB,
             ["PROXY_IMAGE"] = Built.Proxy,
             ["BOOKS_API_TAG"] = Built.Version,
-            ["MONGO_PASSWORD"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)),
+            ["MONGO_PASSWORD"] = MongoPassword,
             ["BOOKS_DEPLOY_CLIENT_SECRET"] = _clientSecret,
             ["BOOKS_CERTIFICATES"] = certificates,
             ["BOOKS_HTTPS_PORT"] = $"{HttpsPort}",
@@ -105,6 +121,9 @@ public class ComposeDeployment : IAsyncLifetime
     }
 
     private string EnvFile => Path.Combine(_work.FullName, "deployment.env");
+
+    /// <summary>The file <see cref="OverrideAsync"/> wrote; a test may write it again and run <c>up</c> to change the deployment.</summary>
+    public string OverrideFile => Path.Combine(_work.FullName, "compose.override.yaml");
 
     /// <summary>Runs docker-compose on this deployment (its env file, its project), in deploy/.</summary>
     public Task<string> ComposeAsync(params string[] arguments) =>
@@ -211,8 +230,8 @@ public class ComposeDeployment : IAsyncLifetime
     private static async Task<Images> BuildImagesAsync()
     {
         var started = Stopwatch.StartNew();
-        var bases = (await RunAsync(Tool("ContainerImagesDirectory", "build-base"), [], s_buildTimeout)).Trim().Split('\n');
-        var apps = (await RunAsync(Tool("ContainerImagesDirectory", "build-apps"), [], s_buildTimeout)).Trim().Split('\n');
+        var bases = (await RunAsync(Tool("ContainerImagesDirectory", "build-base"), [], BuildTimeout)).Trim().Split('\n');
+        var apps = (await RunAsync(Tool("ContainerImagesDirectory", "build-apps"), [], BuildTimeout)).Trim().Split('\n');
         var mongo = await ContainerEngine.StandInImageAsync();
         var images = new Images(apps[^2], apps[^1], bases[^1], mongo, apps[^1].Split(':')[1]);
         var sizes = await Task.WhenAll(new[] { bases[0], images.Api, images.Identity, images.Proxy }.Select(async image =>
@@ -221,10 +240,10 @@ public class ComposeDeployment : IAsyncLifetime
         return images;
     }
 
-    private static string Tool(string key, string name) => Path.GetFullPath(Path.Combine(
+    protected static string Tool(string key, string name) => Path.GetFullPath(Path.Combine(
         typeof(ComposeDeployment).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!, name));
 
-    private static async Task<string> RunAsync(string fileName, string[] arguments, TimeSpan timeout, string? workingDirectory = null)
+    protected static async Task<string> RunAsync(string fileName, string[] arguments, TimeSpan timeout, string? workingDirectory = null)
     {
         var result = await ProcessRunner.RunAsync(fileName, arguments, timeout, workingDirectory,
             new Dictionary<string, string> { ["CONTAINER_RUNTIME"] = ContainerEngine.Runtime });

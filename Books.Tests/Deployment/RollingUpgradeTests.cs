@@ -1,0 +1,269 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Books.Tests.Infrastructure;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace Books.Tests.Deployment;
+
+/// <summary>
+/// A deployment mid-upgrade: books-api-1 runs the previous version's image (the newest commit whose
+/// <c>Version</c> in Directory.Build.props is lower than this one's, built from a git worktree), books-api-2 this
+/// version's, on one database; MongoDB is published on 127.0.0.1 so the test can read what each version stored.
+/// </summary>
+public sealed class UpgradeDeployment : ComposeDeployment
+{
+    private static readonly Lazy<Task<(string Commit, string Version)>> s_previous = new(BuildPreviousAsync);
+
+    public string PreviousCommit { get; private set; } = "";
+    public string PreviousVersion { get; private set; } = "";
+
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["BOOKS_RATE_LIMIT_ENABLED"] = "false",
+    };
+
+    protected override async Task<string?> OverrideAsync(Images images)
+    {
+        (PreviousCommit, PreviousVersion) = await s_previous.Value;
+        return Override(PreviousVersion);
+    }
+
+    /// <summary>books-api-1 on the image of <paramref name="version"/>; MongoDB published on 127.0.0.1.</summary>
+    public string Override(string version) => $$"""
+        services:
+          books-api-1:
+            image: books-api:{{version}}
+          mongo:
+            ports: ["127.0.0.1:{{MongoPort}}:27017"]
+        """;
+
+    public IMongoCollection<BsonDocument> StoredBooks() =>
+        new MongoClient($"mongodb://admin:{MongoPassword}@127.0.0.1:{MongoPort}/?authSource=admin&authMechanism=SCRAM-SHA-256")
+            .GetDatabase("booksdb").GetCollection<BsonDocument>("books");
+
+    private static async Task<(string Commit, string Version)> BuildPreviousAsync()
+    {
+        var repository = Tool("DeployDirectory", "..");
+        var current = VersionAt(repository, "HEAD");
+        // The commit that brought this version in is the oldest one since the version changed; its parent is the newest
+        // commit of the version before.
+        var introducing = "HEAD";
+        foreach (var commit in (await RunAsync("git", ["-C", repository, "log", "--first-parent", "--format=%H", "--", "Directory.Build.props"], BuildTimeout))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (VersionAt(repository, commit) != current)
+            {
+                break;
+            }
+
+            introducing = commit;
+        }
+
+        var previous = (await RunAsync("git", ["-C", repository, "rev-parse", $"{introducing}^"], BuildTimeout)).Trim();
+        var version = VersionAt(repository, previous);
+        if (string.IsNullOrEmpty(version) || new Version(version) >= new Version(current))
+        {
+            throw new InvalidOperationException($"No earlier version before {introducing} (version {current}); found '{version}' at {previous}.");
+        }
+
+        var worktree = Path.Combine(Path.GetTempPath(), $"books-previous-{Guid.NewGuid():N}");
+        await RunAsync("git", ["-C", repository, "worktree", "add", "--detach", worktree, previous], BuildTimeout);
+        try
+        {
+            var started = Stopwatch.StartNew();
+            await RunAsync(Tool("ContainerImagesDirectory", "build-apps"), [worktree, version, "Books.Api"], BuildTimeout);
+            Reports.Write("deployment-previous-image", $"books-api:{version} (commit {previous[..10]}) built from a git worktree in {started.Elapsed.TotalSeconds:0} s");
+        }
+        finally
+        {
+            await RunAsync("git", ["-C", repository, "worktree", "remove", "--force", worktree], BuildTimeout);
+        }
+
+        return (previous, version);
+    }
+
+    private static string VersionAt(string repository, string commit)
+    {
+        var props = Process.Start(new ProcessStartInfo("git", ["-C", repository, "show", $"{commit}:Directory.Build.props"]) { RedirectStandardOutput = true })!;
+        var text = props.StandardOutput.ReadToEnd();
+        props.WaitForExit();
+        var match = System.Text.RegularExpressions.Regex.Match(text, "<Version>([^<]+)</Version>");
+        return match.Success ? match.Groups[1].Value : "";
+    }
+}
+
+/// <summary>
+/// A rolling upgrade, and its rollback, as an orchestrator does them, with two versions on one database (expand, then
+/// contract). Before any replacement each version reads and patches what the other stored and keeps the fields only
+/// the other knows. Then, while 32 clients read and write through the proxy, each replica in turn gets SIGTERM and
+/// is started again: books-api-1 as this version (the upgrade), books-api-2 as itself, books-api-1 as the previous
+/// version again (the rollback). What a client must see (RFC 9110 9.2.2: the proxy may retry idempotent requests, never
+/// a POST it has sent): no 5xx, no reset connection, no timeout, and every book it was told was stored read back as
+/// acknowledged. Right after SIGTERM a replica's readiness fails and it refuses idempotent requests (503, for the proxy
+/// to retry) while still listening; it exits, with 0, within 5 s.
+/// </summary>
+[Collection(ExclusiveCollection.Name)]
+public sealed class RollingUpgradeTests(UpgradeDeployment deployment) : IClassFixture<UpgradeDeployment>
+{
+    private static readonly TimeSpan s_exitBound = TimeSpan.FromSeconds(5);
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+    private static readonly string s_first = ComposeDeployment.Replicas[0];
+    private static readonly string s_second = ComposeDeployment.Replicas[1];
+
+    [Fact]
+    public async Task Each_version_reads_and_updates_what_the_other_stored_and_keeps_its_fields()
+    {
+        ContainerEngine.Require(deployment.EngineUnavailable);
+        var token = await deployment.TokenAsync("books.write", Cancellation);
+        using var previous = ReplicaClient(s_first, token);
+        using var current = ReplicaClient(s_second, token);
+        var stored = deployment.StoredBooks();
+
+        // Stored by this version (with wordsVersion, which the previous one does not know), read and patched by the previous.
+        var byCurrent = await current.CreateAsync(TestBooks.Body(title: "Cien años de soledad"), Cancellation);
+        using (var read = await previous.GetAsync($"/api/books/{byCurrent.Id()}", Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        }
+
+        await PatchAsync(previous, byCurrent.Id(), """{ "summary": "patched by the previous version" }""");
+        var afterPrevious = await stored.Find(Builders<BsonDocument>.Filter.Eq("_id", ObjectId.Parse(byCurrent.Id()))).SingleAsync(Cancellation);
+        Assert.Equal(BookWordsVersion, afterPrevious.GetValue("wordsVersion", BsonNull.Value));
+
+        // Stored by the previous version (no wordsVersion), read and patched by this one, then read by the previous again.
+        var byPrevious = await previous.CreateAsync(TestBooks.Body(title: "Der Zauberberg"), Cancellation);
+        var readByCurrent = await current.GetFromJsonAsync<JsonElement>($"/api/books/{byPrevious.Id()}", Cancellation);
+        Assert.Equal("Der Zauberberg", readByCurrent.GetProperty("title").GetString());
+        await PatchAsync(current, byPrevious.Id(), """{ "summary": "patched by this version" }""");
+        var readByPrevious = await previous.GetFromJsonAsync<JsonElement>($"/api/books/{byPrevious.Id()}", Cancellation);
+        Assert.Equal("patched by this version", readByPrevious.GetProperty("summary").GetString());
+    }
+
+    [Fact]
+    public async Task Upgrade_and_rollback_replica_by_replica_under_load_fail_no_request()
+    {
+        ContainerEngine.Require(deployment.EngineUnavailable);
+        using var client = deployment.CreateClient(token: await deployment.TokenAsync("books.write", Cancellation));
+        var load = new DeploymentLoad(client);
+        await load.SeedAsync(20, Cancellation);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        var started = Stopwatch.StartNew();
+        var clients = Enumerable.Range(0, DeploymentLoad.Clients).Select(_ => Task.Run(() => load.RunAsync(stop.Token))).ToArray();
+
+        var steps = new List<string>();
+        using var replacing = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        replacing.CancelAfter(TimeSpan.FromMinutes(3));
+        await Task.Delay(TimeSpan.FromSeconds(5), replacing.Token);
+        foreach (var (replica, version) in new[] { (s_first, deployment.Built!.Version), (s_second, deployment.Built.Version), (s_first, deployment.PreviousVersion) })
+        {
+            steps.Add(await ReplaceAsync(replica, version, replacing.Token));
+            await Task.Delay(TimeSpan.FromSeconds(3), replacing.Token);
+        }
+
+        var remaining = DeploymentLoad.MinimumDuration - started.Elapsed;
+        if (remaining > TimeSpan.Zero)
+        {
+            await Task.Delay(remaining, replacing.Token);
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(60), Cancellation);
+        var wrong = await load.LostOrChangedAsync(Cancellation);
+
+        var summary = $"rolling: books-api {deployment.PreviousVersion} (commit {deployment.PreviousCommit[..10]}) beside {deployment.Built.Version}, " +
+            $"{DeploymentLoad.Clients} clients for {started.Elapsed.TotalSeconds:0} s through the proxy: {load.Summary()}; {load.Created} acknowledged " +
+            $"creates and {load.Patched} patches, {wrong.Count} lost or changed wrongly; {string.Join("; ", steps)}";
+        if (!load.Failures.IsEmpty)
+        {
+            summary += $"\nproxy: {(await ContainerEngine.TryRunAsync("logs", "--tail", "20", deployment.Container("proxy"))).Error}";
+        }
+
+        Reports.Write("deployment-rolling", summary);
+        Assert.True(load.Failures.IsEmpty, $"{summary}\nfailures: {string.Join("\n", load.Failures.Take(10))}");
+        Assert.True(wrong.Count == 0, $"{summary}\n{string.Join("\n", wrong.Take(10))}");
+        Assert.True(load.Total > 1000, summary);
+    }
+
+    private static readonly BsonValue BookWordsVersion = Books.Api.Books.BookWords.Version;
+
+    /// <summary>
+    /// SIGTERM to a replica; what the proxy meets during its drain; its exit; then it runs again on the image of
+    /// <paramref name="version"/> (Compose recreates it when the image changed, else starts it).
+    /// </summary>
+    private async Task<string> ReplaceAsync(string replica, string version, CancellationToken cancellationToken)
+    {
+        var container = deployment.Container(replica);
+        var stopping = Stopwatch.StartNew();
+        await ContainerEngine.RunAsync("kill", "--signal", "SIGTERM", container);
+        var drain = await ObserveDrainAsync(replica, cancellationToken);
+        await Eventually.TrueAsync(async () => (await ContainerEngine.RunAsync("inspect", "--format", "{{.State.Running}}", container)).Trim() == "false",
+            $"{replica} exits", cancellationToken);
+        var exitCode = (await ContainerEngine.RunAsync("inspect", "--format", "{{.State.ExitCode}}", container)).Trim();
+        var step = $"{replica} exited {exitCode} within {stopping.Elapsed.TotalSeconds:0.0} s of SIGTERM ({drain})";
+        Assert.True(stopping.Elapsed < s_exitBound, step);
+        Assert.Equal("0", exitCode);
+        Assert.StartsWith("/health 503 while GET /api/books 503 Shutting down", drain);
+
+        var starting = Stopwatch.StartNew();
+        if (replica == s_first)
+        {
+            File.WriteAllText(deployment.OverrideFile, deployment.Override(version));
+        }
+
+        await deployment.ComposeAsync("up", "-d", "--no-deps", replica);
+        await deployment.WaitHealthyAsync(replica, cancellationToken);
+        return $"{step}, then {version} healthy {starting.Elapsed.TotalSeconds:0.0} s later";
+    }
+
+    /// <summary>
+    /// What the proxy meets right after SIGTERM, during the drain: readiness failing, and an idempotent request refused
+    /// unprocessed (so nginx retries it elsewhere and leaves the replica out) while the replica still listens.
+    /// </summary>
+    private async Task<string> ObserveDrainAsync(string replica, CancellationToken cancellationToken)
+    {
+        using var probe = deployment.CreateReplicaClient(replica);
+        probe.Timeout = TimeSpan.FromSeconds(2);
+        try
+        {
+            // The signal reaches the process a moment after docker kill returns.
+            var health = HttpStatusCode.OK;
+            for (var i = 0; i < 10 && health == HttpStatusCode.OK; i++)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+                using var answer = await probe.GetAsync("/health", cancellationToken);
+                health = answer.StatusCode;
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/books?limit=1");
+            request.Headers.Host = ComposeDeployment.ApiHost;
+            using var read = await probe.SendAsync(request, cancellationToken);
+            var title = read.Content.Headers.ContentType?.MediaType == "application/problem+json"
+                ? (await read.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("title").GetString()
+                : "";
+            return $"/health {(int)health} while GET /api/books {(int)read.StatusCode} {title}";
+        }
+        catch (HttpRequestException ex)
+        {
+            return $"no answer right after SIGTERM: {ex.Message}";
+        }
+    }
+
+    private HttpClient ReplicaClient(string replica, string token)
+    {
+        var client = deployment.CreateReplicaClient(replica);
+        client.DefaultRequestHeaders.Host = ComposeDeployment.ApiHost;
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private static async Task PatchAsync(HttpClient client, string id, string patch)
+    {
+        using var request = TestBooks.Write("PATCH", id, patch: patch);
+        using var response = await client.SendAsync(request, Cancellation);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+}
