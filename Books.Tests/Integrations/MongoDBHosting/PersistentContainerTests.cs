@@ -38,9 +38,15 @@ public sealed class PersistentContainerTests
         }
         finally
         {
-            // A persistent container outlives its AppHost by design; the test leaves neither it nor its volume behind.
+            // A persistent container outlives its AppHost by design; the test leaves neither it, nor its volume, nor the
+            // persistent network DCP made for it behind.
+            var networks = await ContainerEngine.TryRunAsync("inspect", "--format", "{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}", name);
             await ContainerEngine.TryRunAsync("rm", "--force", "--volumes", name);
             await ContainerEngine.TryRunAsync("volume", "rm", "--force", name);
+            foreach (var network in networks.Output.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(n => n.StartsWith("aspire-persistent-network-", StringComparison.Ordinal)))
+            {
+                await ContainerEngine.TryRunAsync("network", "rm", network);
+            }
         }
     }
 
