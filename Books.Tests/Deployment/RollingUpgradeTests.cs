@@ -40,21 +40,21 @@ public sealed class UpgradeDeployment : ComposeDeployment
             ports: ["127.0.0.1:{{MongoPort}}:27017"]
         """;
 
-    public IMongoCollection<BsonDocument> StoredBooks() =>
-        new MongoClient($"mongodb://admin:{MongoPassword}@127.0.0.1:{MongoPort}/?authSource=admin&authMechanism=SCRAM-SHA-256")
-            .GetDatabase("booksdb").GetCollection<BsonDocument>("books");
+    /// <summary>A client of the deployment's MongoDB, through the port it publishes on 127.0.0.1.</summary>
+    public MongoClient CreateMongoClient() =>
+        new($"mongodb://admin:{MongoPassword}@127.0.0.1:{MongoPort}/?authSource=admin&authMechanism=SCRAM-SHA-256");
 
     private static async Task<(string Commit, string Version)> BuildPreviousAsync()
     {
         var repository = Tool("DeployDirectory", "..");
-        var current = VersionAt(repository, "HEAD");
+        var current = await VersionAtAsync(repository, "HEAD");
         // The commit that brought this version in is the oldest one since the version changed; its parent is the newest
         // commit of the version before.
         var introducing = "HEAD";
         foreach (var commit in (await RunAsync("git", ["-C", repository, "log", "--first-parent", "--format=%H", "--", "Directory.Build.props"], BuildTimeout))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (VersionAt(repository, commit) != current)
+            if (await VersionAtAsync(repository, commit) != current)
             {
                 break;
             }
@@ -63,7 +63,7 @@ public sealed class UpgradeDeployment : ComposeDeployment
         }
 
         var previous = (await RunAsync("git", ["-C", repository, "rev-parse", $"{introducing}^"], BuildTimeout)).Trim();
-        var version = VersionAt(repository, previous);
+        var version = await VersionAtAsync(repository, previous);
         if (string.IsNullOrEmpty(version) || new Version(version) >= new Version(current))
         {
             throw new InvalidOperationException($"No earlier version before {introducing} (version {current}); found '{version}' at {previous}.");
@@ -85,12 +85,10 @@ public sealed class UpgradeDeployment : ComposeDeployment
         return (previous, version);
     }
 
-    private static string VersionAt(string repository, string commit)
+    private static async Task<string> VersionAtAsync(string repository, string commit)
     {
-        var props = Process.Start(new ProcessStartInfo("git", ["-C", repository, "show", $"{commit}:Directory.Build.props"]) { RedirectStandardOutput = true })!;
-        var text = props.StandardOutput.ReadToEnd();
-        props.WaitForExit();
-        var match = System.Text.RegularExpressions.Regex.Match(text, "<Version>([^<]+)</Version>");
+        var props = await RunAsync("git", ["-C", repository, "show", $"{commit}:Directory.Build.props"], BuildTimeout);
+        var match = System.Text.RegularExpressions.Regex.Match(props, "<Version>([^<]+)</Version>");
         return match.Success ? match.Groups[1].Value : "";
     }
 }
@@ -109,6 +107,7 @@ public sealed class UpgradeDeployment : ComposeDeployment
 public sealed class RollingUpgradeTests(UpgradeDeployment deployment) : IClassFixture<UpgradeDeployment>
 {
     private static readonly TimeSpan s_exitBound = TimeSpan.FromSeconds(5);
+    private static readonly BsonValue s_wordsVersion = Books.Api.Books.BookWords.Version;
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
     private static readonly string s_first = ComposeDeployment.Replicas[0];
     private static readonly string s_second = ComposeDeployment.Replicas[1];
@@ -120,7 +119,8 @@ public sealed class RollingUpgradeTests(UpgradeDeployment deployment) : IClassFi
         var token = await deployment.TokenAsync("books.write", Cancellation);
         using var previous = ReplicaClient(s_first, token);
         using var current = ReplicaClient(s_second, token);
-        var stored = deployment.StoredBooks();
+        using var mongo = deployment.CreateMongoClient();
+        var stored = mongo.GetDatabase("booksdb").GetCollection<BsonDocument>("books");
 
         // Stored by this version (with wordsVersion, which the previous one does not know), read and patched by the previous.
         var byCurrent = await current.CreateAsync(TestBooks.Body(title: "Cien años de soledad"), Cancellation);
@@ -131,7 +131,7 @@ public sealed class RollingUpgradeTests(UpgradeDeployment deployment) : IClassFi
 
         await PatchAsync(previous, byCurrent.Id(), """{ "summary": "patched by the previous version" }""");
         var afterPrevious = await stored.Find(Builders<BsonDocument>.Filter.Eq("_id", ObjectId.Parse(byCurrent.Id()))).SingleAsync(Cancellation);
-        Assert.Equal(BookWordsVersion, afterPrevious.GetValue("wordsVersion", BsonNull.Value));
+        Assert.Equal(s_wordsVersion, afterPrevious.GetValue("wordsVersion", BsonNull.Value));
 
         // Stored by the previous version (no wordsVersion), read and patched by this one, then read by the previous again.
         var byPrevious = await previous.CreateAsync(TestBooks.Body(title: "Der Zauberberg"), Cancellation);
@@ -187,8 +187,6 @@ public sealed class RollingUpgradeTests(UpgradeDeployment deployment) : IClassFi
         Assert.True(wrong.Count == 0, $"{summary}\n{string.Join("\n", wrong.Take(10))}");
         Assert.True(load.Total > 1000, summary);
     }
-
-    private static readonly BsonValue BookWordsVersion = Books.Api.Books.BookWords.Version;
 
     /// <summary>
     /// SIGTERM to a replica; what the proxy meets during its drain; its exit; then it runs again on the image of
