@@ -30,7 +30,7 @@ public sealed class LimitedDeployment : ComposeDeployment
 /// | RFC 7239 5.2 / X-Forwarded-For: believed from the proxy only   | two clients    | counted apart by the read limit     |
 /// |                                                               | direct, forged | counted by the connecting address   |
 /// | OWASP API4: one caller's write limit, whichever replica        | proxy          | exactly the limit admitted          |
-/// | readiness probe per replica                                   | direct         | /health 200 on each                 |
+/// | readiness and liveness probes per replica                     | direct         | /health, /alive 200 on each         |
 /// | Unicode NFKD folding (UAX #15) in the shipped binary            | proxy          | accents do not matter to ?q=        |
 /// </summary>
 [Collection(ExclusiveCollection.Name)]
@@ -105,7 +105,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     }
 
     [Fact]
-    public async Task Health_is_answered_by_each_replica_directly()
+    public async Task Health_and_alive_are_answered_by_each_replica_directly()
     {
         ContainerEngine.Require(deployment.EngineUnavailable);
         foreach (var replica in ComposeDeployment.Replicas)
@@ -115,6 +115,8 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
             var report = await health.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
             Assert.Equal("Healthy", report.GetProperty("checks").GetProperty("MongoDB.Driver").GetProperty("status").GetString());
+            using var alive = await client.GetAsync("/alive", Cancellation);
+            Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
         }
     }
 
@@ -169,17 +171,19 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     }
 
     [Fact]
-    public async Task The_image_runs_as_a_non_root_user_on_a_read_only_root()
+    public async Task The_image_runs_as_non_root_on_a_read_only_root_logging_to_stdout()
     {
         ContainerEngine.Require(deployment.EngineUnavailable);
         var container = deployment.Container(ComposeDeployment.Replicas[0]);
 
         var user = (await ContainerEngine.RunAsync("exec", container, "id", "-u")).Trim();
         var write = await ContainerEngine.TryRunAsync("exec", container, "touch", "/app/written");
+        var logs = await ContainerEngine.TryRunAsync("logs", container);
 
         Assert.Equal("1654", user);
         Assert.NotEqual(0, write.ExitCode);
         Assert.Contains("Read-only file system", write.Error);
+        Assert.Contains("Application started", logs.Output); // to stdout, where the engine collects it
     }
 
     [Fact]
