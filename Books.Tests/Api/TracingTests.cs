@@ -27,9 +27,14 @@ public sealed class TracingTests(MongodStandInFixture mongod)
             var book = await client.CreateAsync(TestBooks.Body(), TestContext.Current.CancellationToken);
             ended.Clear();
 
+            var serverEnded = ended.WhenEnded(span => span.Kind == ActivityKind.Server && span.TraceId == trace);
             using var response = await client.SendAsync(Traced($"/api/books/{book.Id()}", trace), TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        } // every span has ended once the host is disposed
+
+            // The client has the response before the server has finished the request: hosting ends the server span after
+            // the response's completion callbacks, and disposing the host first would end it with no listener left.
+            await serverEnded.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        }
 
         var exported = ended.Drain();
 
@@ -105,7 +110,24 @@ public sealed class TracingTests(MongodStandInFixture mongod)
     {
         private readonly System.Collections.Concurrent.ConcurrentQueue<Activity> _ended = new();
 
-        public override void OnEnd(Activity data) => _ended.Enqueue(data);
+        private readonly System.Collections.Concurrent.ConcurrentBag<(Func<Activity, bool> Matches, TaskCompletionSource Ended)> _waiters = [];
+
+        public override void OnEnd(Activity data)
+        {
+            _ended.Enqueue(data);
+            foreach (var waiter in _waiters.Where(waiter => waiter.Matches(data)))
+            {
+                waiter.Ended.TrySetResult();
+            }
+        }
+
+        /// <summary>Completes when a span that <paramref name="matches"/> ends (register before the request that makes it).</summary>
+        public Task WhenEnded(Func<Activity, bool> matches)
+        {
+            var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((matches, ended));
+            return ended.Task;
+        }
 
         public void Clear() => _ended.Clear();
 
