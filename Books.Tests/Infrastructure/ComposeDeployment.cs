@@ -46,9 +46,6 @@ public class ComposeDeployment : IAsyncLifetime
     public IReadOnlyDictionary<string, int> ReplicaPorts { get; } = Replicas.ToDictionary(replica => replica, _ => FreePort());
     public Images? Built { get; private set; }
 
-    /// <summary>Seconds from <c>docker-compose up</c> until each replica answered <c>/health</c> with 200.</summary>
-    public IReadOnlyDictionary<string, double> StartToHealthySeconds { get; private set; } = new Dictionary<string, double>();
-
     /// <summary>books-api's settings for this deployment, beyond compose.yaml's defaults (the env file's variables).</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
 
@@ -112,7 +109,7 @@ public class ComposeDeployment : IAsyncLifetime
             healthy[replica] = started.Elapsed.TotalSeconds;
         }
 
-        StartToHealthySeconds = healthy;
+        // Seconds from docker-compose up until each replica answered /health with 200.
         Reports.Write($"deployment-start-{GetType().Name}", $"{GetType().Name}: docker-compose up to healthy (stand-in MongoDB, limits " +
             $"{(Settings.ContainsKey("BOOKS_RATE_LIMIT_ENABLED") ? "off" : "on")}): " +
             string.Join(", ", healthy.Select(replica => $"{replica.Key} {replica.Value:0.0} s")));

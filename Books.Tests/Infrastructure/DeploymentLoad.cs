@@ -18,8 +18,9 @@ public sealed class DeploymentLoad(HttpClient client)
     private readonly List<string> _seeded = [];
     private readonly ConcurrentDictionary<string, int> _byStatus = new();
 
-    /// <summary>Each acknowledged book and the summary it was last acknowledged with; null once a write of it failed.</summary>
+    /// <summary>Each acknowledged book and the summary it was last acknowledged with (null: none yet).</summary>
     private readonly ConcurrentDictionary<string, string?> _expected = new();
+    /// <summary>Books a failed PATCH may or may not have changed: their summary is not checked.</summary>
     private readonly ConcurrentBag<string> _uncertain = [];
     private int _created;
     private int _patched;
