@@ -46,9 +46,11 @@ public static class BookSamples
         {
             result = await books.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = false }, cancellationToken);
         }
-        catch (MongoBulkWriteException<Book> ex) when (ex.WriteErrors.All(e => e.Category == ServerErrorCategory.DuplicateKey))
+        catch (MongoBulkWriteException<Book> ex)
+            when (ex.WriteConcernError is null && ex.WriteErrors.All(e => e.Category == ServerErrorCategory.DuplicateKey))
         {
-            // Two seeds racing: the other one inserted those books first, which is the outcome wanted.
+            // Two seeds racing: the other one inserted those books first, which is the outcome wanted. (A write-concern
+            // error, with no write error at all, is not that: it goes on to the 503 handler.)
             result = ex.Result;
         }
 

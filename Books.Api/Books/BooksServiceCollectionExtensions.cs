@@ -30,8 +30,8 @@ public static class BooksServiceCollectionExtensions
 
         BookWords.RequireUnicodeNormalization();
         builder.Services.TryAddSingleton(TimeProvider.System); // a clock the host registered first stays
-        builder.Services.AddSingleton(services =>
-            services.GetRequiredService<IMongoDatabase>().GetCollection<Book>(CollectionName));
+        builder.Services.AddSingleton(services => services.GetRequiredService<BookQueryLimits>()
+            .BoundWrites(services.GetRequiredService<IMongoDatabase>().GetCollection<Book>(CollectionName)));
 
         builder.AddValidatedSettings<QueryLimitSettings>(QueryLimitSettings.SectionName);
         builder.Services.AddSingleton<BookQueryLimits>();

@@ -51,6 +51,11 @@ public static class BooksProblems
         "The book store cannot reach its database right now; retry shortly.");
     public static readonly ProblemKind QueryTookTooLong = new(StatusCodes.Status503ServiceUnavailable, "Query took too long",
         "The book store gave up on this query at its time limit; retry shortly, or narrow the query.");
+    public static readonly ProblemKind DatabaseOverloaded = new(StatusCodes.Status503ServiceUnavailable, "Database overloaded",
+        "The book store's database is shedding load and turned this request away; retry after the Retry-After delay.");
+    public static readonly ProblemKind WriteNotConfirmed = new(StatusCodes.Status503ServiceUnavailable, "Write not confirmed",
+        "The database applied a write for this request but could not confirm within {0:0} ms that a majority of its replica set has it, "
+        + "so it may stand or be rolled back. Read the book before you retry: a retried create may find its ISBN taken by this one.");
     public static readonly ProblemKind IdentityProviderUnavailable = new(StatusCodes.Status503ServiceUnavailable, "Identity provider unavailable",
         "The book store cannot reach the identity provider that vouches for bearer tokens, so it cannot check yours right now; retry shortly.");
 
@@ -69,7 +74,7 @@ public static class BooksProblems
     public static IReadOnlyList<ProblemKind> All { get; } =
     [
         BookNotFound, BookChanged, DuplicateIsbn, MalformedBody, UnknownHost, TooManyWrites, TooManyReads, NotReadyForWrites,
-        TooManyListings, DatabaseUnavailable, QueryTookTooLong, IdentityProviderUnavailable,
+        TooManyListings, DatabaseUnavailable, QueryTookTooLong, DatabaseOverloaded, WriteNotConfirmed, IdentityProviderUnavailable,
         Invalid, BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, ContentTooLarge, UnsupportedMediaType,
     ];
 

@@ -1,3 +1,4 @@
+using Books.Api.Books;
 using Books.Api.Http;
 using System.Net;
 using System.Threading.RateLimiting;
@@ -90,12 +91,13 @@ public static class BooksSecurity
             options.OnRejected = (context, cancellationToken) => RejectReadAsync(context, reads, window);
         });
 
-        builder.Services.AddSingleton(services =>
-            services.GetRequiredService<IMongoDatabase>().GetCollection<WriteLog>(WriteLog.CollectionName));
+        builder.Services.AddSingleton(services => services.GetRequiredService<BookQueryLimits>()
+            .BoundWrites(services.GetRequiredService<IMongoDatabase>().GetCollection<WriteLog>(WriteLog.CollectionName)));
         if (limited)
         {
             builder.Services.AddSingleton(services => new SharedWriteRateLimit(
-                services.GetRequiredService<IMongoCollection<WriteLog>>(), services.GetRequiredService<TimeProvider>(), permits, window));
+                services.GetRequiredService<IMongoCollection<WriteLog>>(), services.GetRequiredService<TimeProvider>(), permits, window,
+                services.GetRequiredService<BookQueryLimits>().TimeLimit));
         }
 
         return builder;

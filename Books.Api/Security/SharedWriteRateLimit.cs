@@ -37,11 +37,16 @@ public sealed record WriteLog(
 /// overwritten, so the slots always hold every admitted write of the last window: a slot is free exactly when
 /// fewer than <c>permits</c> were admitted in it. A caller's first write inserts the document; an insert that
 /// collides with it (duplicate key) means the log was full. Only a refusal reads the log again, for Retry-After.
-/// If MongoDB cannot be reached the call fails like any other, and the request ends as a 503.
+/// If MongoDB cannot be reached the call fails like any other, and the request ends as a 503. Each call is bounded
+/// like the book store's own (maxTimeMS on the findAndModify and the find; the collection's wtimeout on the insert).
 /// </para>
 /// </summary>
-public sealed class SharedWriteRateLimit(IMongoCollection<WriteLog> logs, TimeProvider clock, int permits, TimeSpan window) : IEndpointFilter
+public sealed class SharedWriteRateLimit(IMongoCollection<WriteLog> logs, TimeProvider clock, int permits, TimeSpan window, TimeSpan timeLimit)
+    : IEndpointFilter
 {
+    private readonly FindOptions _findOptions = new() { MaxTime = timeLimit };
+    private readonly FindOneAndUpdateOptions<WriteLog> _takeOptions = new() { MaxTime = timeLimit };
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
@@ -85,13 +90,14 @@ public sealed class SharedWriteRateLimit(IMongoCollection<WriteLog> logs, TimePr
         return logs.FindOneAndUpdateAsync(
             filter.Eq(w => w.Id, caller) & filter.Lt("log", nowMs - windowMs),
             Builders<WriteLog>.Update.Set("log.$", nowMs).Set(w => w.ExpiresAt, expiresAt),
-            cancellationToken: cancellationToken)!;
+            _takeOptions,
+            cancellationToken)!;
     }
 
     private async Task<object?> RefuseAsync(HttpContext http, string caller, long nowMs, long windowMs)
     {
         // The oldest logged write leaves the last window (closed at both ends) one millisecond after it is a window old.
-        var log = await logs.Find(Builders<WriteLog>.Filter.Eq(w => w.Id, caller)).FirstOrDefaultAsync(http.RequestAborted);
+        var log = await logs.Find(Builders<WriteLog>.Filter.Eq(w => w.Id, caller), _findOptions).FirstOrDefaultAsync(http.RequestAborted);
         var leavesMs = (log?.Log.Min() ?? nowMs) + windowMs + 1;
         var retryAfter = Math.Max(1, (int)Math.Ceiling((leavesMs - nowMs) / 1000.0));
         http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Books.Api.Books;
 using Books.Api.Http;
+using Books.Settings;
+using Microsoft.Extensions.Options;
 using Books.Api.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,10 +43,20 @@ public sealed class UnavailableExceptionHandlerTests
         { "network error wrapped in another type", new InvalidOperationException("wrapped", new MongoConnectionException(s_connection, "dropped")), "Database unavailable" },
         { "network error in an aggregate", new AggregateException(new MongoConnectionPoolPausedException("paused")), "Database unavailable" },
         { "time limit (error 50)", new MongoExecutionTimeoutException(s_connection, "operation exceeded time limit", Error(50, "MaxTimeMSExpired")), "Query took too long" },
+        // MongoDB 8.2's ingress rate limiters and Atlas's load shedding (SystemOverloadedError; RetryableError when it
+        // ran nothing), once the driver's backpressure retries are spent; the pool's wait queue full.
+        { "ingress request rate limit (462)", Labelled(Command(462, "IngressRequestRateLimitExceeded"), "SystemOverloadedError", "RetryableError"), "Database overloaded" },
+        { "ingress operation rate limit (463)", Labelled(Command(463, "IngressOperationRateLimitExceeded"), "SystemOverloadedError", "RetryableError", "NoWritesPerformed"), "Database overloaded" },
+        { "overloaded, not said to be retryable", Labelled(Command(462, "IngressRequestRateLimitExceeded"), "SystemOverloadedError"), "Database overloaded" },
+        { "labelled RetryableError only", Labelled(Command(2, "BadValue"), "RetryableError"), "Database overloaded" },
+        { "wait queue full", new MongoWaitQueueFullException("The wait queue for acquiring a connection to server db:27017 is full."), "Database overloaded" },
+        // MongoDB manual, write concern: wtimeout ran out (64); the write was applied and is not undone.
+        { "write concern timed out (64)", WriteConcern(64, "WriteConcernFailed"), "Write not confirmed" },
+        { "write concern timed out, wrapped", new InvalidOperationException("wrapped", WriteConcern(64, "WriteConcernFailed")), "Write not confirmed" },
         { "identity provider unreachable", new IdentityProviderUnavailableException(new HttpRequestException("refused", new SocketException((int)SocketError.ConnectionRefused))), "Identity provider unavailable" },
 
         // Not an outage: the request or the code is at fault, and retrying would not help.
-        { "non-retryable write concern (wtimeout)", WriteConcern(64, "WriteConcernFailed"), null },
+        { "non-retryable write concern (unsatisfiable)", WriteConcern(100, "UnsatisfiableWriteConcern"), null },
         { "non-retryable command error", new MongoCommandException(s_connection, "failed", new BsonDocument("find", "books"), Error(2, "BadValue")), null },
         { "I/O error outside the driver", new IOException("disk full"), null },
         { "a bug", new InvalidOperationException("a bug"), null },
@@ -56,7 +69,8 @@ public sealed class UnavailableExceptionHandlerTests
         var services = new ServiceCollection().AddLogging().AddProblemDetails().BuildServiceProvider();
         var context = new DefaultHttpContext { RequestServices = services };
         context.Response.Body = new MemoryStream();
-        var handler = new UnavailableExceptionHandler(services.GetRequiredService<IProblemDetailsService>(), NullLogger<UnavailableExceptionHandler>.Instance);
+        var handler = new UnavailableExceptionHandler(
+            services.GetRequiredService<IProblemDetailsService>(), new BookQueryLimits(Options.Create(new QueryLimitSettings())), NullLogger<UnavailableExceptionHandler>.Instance);
 
         var handled = await handler.TryHandleAsync(context, exception, TestContext.Current.CancellationToken);
 
@@ -73,11 +87,18 @@ public sealed class UnavailableExceptionHandlerTests
 
     private static BsonDocument Error(int code, string name) => new() { { "ok", 0 }, { "code", code }, { "codeName", name }, { "errmsg", name } };
 
-    private static MongoException Labelled(MongoException exception)
+    private static MongoException Labelled(MongoException exception, params string[] labels)
     {
-        exception.AddErrorLabel("RetryableWriteError");
+        foreach (var label in labels is [] ? ["RetryableWriteError"] : labels)
+        {
+            exception.AddErrorLabel(label);
+        }
+
         return exception;
     }
+
+    private static MongoCommandException Command(int code, string name) =>
+        new(s_connection, name, new BsonDocument("find", "books"), Error(code, name));
 
     private static MongoWriteConcernException WriteConcern(int code, string name) =>
         new(s_connection, "write concern error", new WriteConcernResult(new BsonDocument

@@ -8,8 +8,9 @@
 // through to jongodb (insert, update, delete, findAndModify), holding it until its reply comes back.
 // Reads and everything else pass through concurrently and unchanged.
 //
-// Beside that it answers configureFailPoint for one fail point of its own, upsertMissesConcurrentInsert,
-// so that a test can produce on demand the interleaving serialized writes never show: see runRacedUpserts.
+// Beside that it answers configureFailPoint for fail points of its own: upsertMissesConcurrentInsert, so that a
+// test can produce on demand the interleaving serialized writes never show (see runRacedUpserts), and
+// majorityUnreachable, a replica set's primary that cannot replicate (see FAIL_POINTS).
 //
 // The container image (image/docker-entrypoint.js) also has it answer, as mongod does, what jongodb
 // lacks: SCRAM-SHA-256 authentication (--auth) and a single-member replica set (--replSet). Those
@@ -55,7 +56,12 @@ const failure = (code, codeName, errmsg) => ({ ok: 0, errmsg, code, codeName });
 //   answers the stand-in never produces itself: 50 MaxTimeMSExpired, 85/86 index conflicts, 13 Unauthorized, labels.
 //   maxTimeAlwaysTimeOut (mongod's): every command that carries maxTimeMS fails with 50 MaxTimeMSExpired, as if
 //   its time limit had run out; commands without one run. (data.namespace narrows it, as for failCommand.)
-const FAIL_POINTS = new Set(['upsertMissesConcurrentInsert', 'failCommand', 'maxTimeAlwaysTimeOut']);
+//   majorityUnreachable (its own): a replica set whose majority is down, as the primary sees it. A write (insert,
+//   update, delete, findAndModify) that asks for more than its own acknowledgement (w: "majority", w > 1, or no w,
+//   since MongoDB 5.0's default write concern is majority) is applied, and its reply waits for replication: with
+//   writeConcern.wtimeout it comes after that many milliseconds with mongod's writeConcernError 64
+//   (WriteConcernFailed, errInfo.wtimeout); without one it never comes. (data.namespace narrows it.)
+const FAIL_POINTS = new Set(['upsertMissesConcurrentInsert', 'failCommand', 'maxTimeAlwaysTimeOut', 'majorityUnreachable']);
 const CODE_NAMES = {
   6: 'HostUnreachable', 13: 'Unauthorized', 50: 'MaxTimeMSExpired', 85: 'IndexOptionsConflict',
   86: 'IndexKeySpecsConflict', 91: 'ShutdownInProgress', 189: 'PrimarySteppedDown', 262: 'ExceededTimeLimit',
@@ -98,6 +104,27 @@ function failCommandReply(message, name) {
     ...(errorLabels ? { errorLabels } : {}),
   };
 }
+
+// What a write waits for under majorityUnreachable: { wtimeoutMs } (held, run, answered with writeConcernError 64),
+// { never: true } (held for good), or null when the fail point does not apply.
+function majorityWait(message, name) {
+  if (!WRITES.has(name)) return null;
+  const { document } = wire.decode(message, { promoteBuffers: true });
+  const w = document.writeConcern?.w;
+  if (w === 0 || w === 1) return null;
+  const collection = document[Object.keys(document)[0]];
+  if (!failPointApplies('majorityUnreachable', `${document.$db}.${collection}`)) return null;
+  const wtimeoutMs = Number(document.writeConcern?.wtimeout ?? 0);
+  return wtimeoutMs > 0 ? { wtimeoutMs, writeConcern: document.writeConcern } : { never: true };
+}
+
+const writeConcernTimedOut = (writeConcern) => (reply) => ({
+  ...reply,
+  writeConcernError: {
+    code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out',
+    errInfo: { wtimeout: true, writeConcern: { w: 'majority', ...writeConcern, provenance: 'clientSupplied' } },
+  },
+});
 
 // mongod's reply to a command with maxTimeMS under maxTimeAlwaysTimeOut, or null.
 function maxTimeReply(message) {
@@ -254,6 +281,9 @@ class Session {
     const failed = (name && failPoints.has('failCommand') ? failCommandReply(message, name) : null)
       ?? (name && failPoints.has('maxTimeAlwaysTimeOut') ? maxTimeReply(message) : null);
     if (failed?.delayMs !== undefined) return { transform: null, delayMs: failed.delayMs };
+    const waited = !failed && name && failPoints.has('majorityUnreachable') ? majorityWait(message, name) : null;
+    if (waited?.never) return { never: true };
+    if (waited) return { transform: writeConcernTimedOut(waited.writeConcern), delayMs: waited.wtimeoutMs };
     if (failed) {
       const request = wire.decode(message, { promoteBuffers: true });
       return { reply: wire.reply(request, failed) };
@@ -388,13 +418,23 @@ function relay(client, upstreamPort, emulation) {
     pending = pending.then(async () => {
       if (closed) return;
       const name = wire.commandName(message);
-      const { reply, transform, delayMs } = session.handle(message, name);
+      const { reply, transform, delayMs, never } = session.handle(message, name);
+      if (never) {
+        // No reply, ever: this connection's later requests queue behind it, as a mongod thread waiting for replication.
+        await new Promise((resolve) => client.once('close', resolve));
+        return;
+      }
       if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (reply) {
         client.write(reply);
         return;
       }
       if (transform) transforms.set(wire.header(message).requestId, transform);
+      // A reply the relay makes itself (the emulations below) goes through the transform too.
+      const answerHere = (request, document) => {
+        transforms.delete(wire.header(message).requestId);
+        client.write(wire.reply(request, transform ? transform(document) : document));
+      };
       if (isAcknowledgedWrite(message, name)) {
         release = await take();
         if (closed) { release(); release = null; return; }
@@ -402,7 +442,7 @@ function relay(client, upstreamPort, emulation) {
           const request = wire.decode(message, { promoteValues: false });
           const path = positionalPath(request.document.update);
           if (path) {
-            client.write(wire.reply(request, await runPositional(request, path, ask)));
+            answerHere(request, await runPositional(request, path, ask));
             release(); release = null;
             return;
           }
@@ -410,7 +450,7 @@ function relay(client, upstreamPort, emulation) {
         if (name === 'update' && failPoints.size > 0) {
           const request = wire.decode(message, { promoteValues: false });
           if (failPointApplies('upsertMissesConcurrentInsert', `${request.document.$db}.${request.document.update}`)) {
-            client.write(wire.reply(request, await runRacedUpserts(request, ask)));
+            answerHere(request, await runRacedUpserts(request, ask));
             release(); release = null;
             return;
           }
