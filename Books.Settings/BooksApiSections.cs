@@ -64,6 +64,24 @@ public sealed class QueryLimitSettings
     public static QueryLimitSettings Defaults => new();
 }
 
+/// <summary>How books-api builds its indexes at startup, section <c>Books:Indexes</c>.</summary>
+public sealed class IndexSettings
+{
+    public const string SectionName = "Books:Indexes";
+
+    /// <summary>
+    /// createIndexes' commitQuorum: how many data-bearing voting members must finish a build before it commits.
+    /// Unset: the server's default, every voting member, so one member down stalls the builds (and writes wait for
+    /// the unique ISBN index meanwhile). "majority" commits without it, and the member builds when it returns.
+    /// Otherwise a number of members, or a replica-set tag. A standalone server refuses any value: leave it unset there.
+    /// </summary>
+    [RegularExpression(@"^(majority|votingMembers|[0-9]+|[A-Za-z][A-Za-z0-9_-]*)$",
+        ErrorMessage = "must be majority, votingMembers, a number of members, or a replica-set tag name")]
+    public string? CommitQuorum { get; set; }
+
+    public const string CommitQuorumKey = SectionName + ":" + nameof(CommitQuorum);
+}
+
 /// <summary>
 /// Which proxies books-api believes about a request's origin (OWASP API8:2023), section <c>Books:ForwardedHeaders</c>.
 /// Each key holds a list, or one value with entries separated by <c>;</c> (as an environment variable).

@@ -1,32 +1,56 @@
 using Books.Api.Http;
 using System.Collections.Concurrent;
 using Books.Api.Security;
+using Books.Settings;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace Books.Api.Books;
 
 /// <summary>
-/// Ensures the indexes at startup (createIndexes is idempotent), each on its own: the books collection's, and the
-/// TTL index that expires the write rate limit's past windows. Writes that store a book wait for the unique ISBN
-/// index (<see cref="IsbnIndexReady"/>; without it a duplicate could slip in); the others build in the background.
-/// An error that retrying cannot clear (an existing index in the way, codes 85/86; a missing privilege, 13) stops
-/// the retries of that index and puts MongoDB's message in the <c>books-indexes</c> check; anything else (MongoDB
-/// unreachable, say) is retried with a backoff up to <see cref="MaxRetryDelay"/>.
+/// Ensures the indexes at startup (createIndexes is idempotent) in three commands, each one collection scan: the
+/// unique ISBN index alone, since writes that store a book wait for it (<see cref="IsbnIndexReady"/>; without it a
+/// duplicate could slip in) and stored duplicates must not hold the others back; the listing indexes together; and
+/// the TTL index that expires the write rate limit's past windows. Reads never wait for any of them: readiness
+/// (<c>/health</c>) is about reads, and is lost only while MongoDB cannot be reached.
+/// <para>
+/// A failure an operator must clear (books sharing an ISBN, 11000; an index in the way, 85/86; a shard key the ISBN
+/// does not prefix, 67; a missing privilege, 13) is described in <c>books-indexes</c> and in the 503 a write gets,
+/// logged once per change, and retried with a backoff growing to <see cref="OperatorRetryDelay"/>, so the fix is
+/// picked up without a restart. An equivalent index under another name (the same key, unique) is adopted. Anything
+/// else (MongoDB unreachable, say) is retried with a backoff up to <see cref="MaxRetryDelay"/>.
+/// </para>
 /// </summary>
-public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoCollection<WriteLog> writeLogs, ILogger<BookIndexes> logger)
+public sealed partial class BookIndexes(
+    IMongoCollection<Book> books, IMongoCollection<WriteLog> writeLogs, IOptions<IndexSettings> settings, BookQueryLimits limits,
+    ILogger<BookIndexes> logger)
     : BackgroundService, IHealthCheck
 {
     public const string HealthCheckName = "books-indexes";
     public const string IsbnIndexName = "isbn_unique";
+    public const string ListingIndexesName = "listing indexes";
+
+    /// <summary>The longest wait between tries while MongoDB cannot be reached.</summary>
     internal static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest wait between tries while an index waits for an operator: each try may be a full index build.</summary>
+    internal static readonly TimeSpan OperatorRetryDelay = TimeSpan.FromMinutes(10);
+
     internal static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
 
-    // IndexOptionsConflict, IndexKeySpecsConflict, Unauthorized: the same request fails the same way until someone acts.
-    private static readonly HashSet<int> s_permanentCodes = [85, 86, 13];
+    /// <summary>How many of the ISBNs stored more than once the log names.</summary>
+    internal const int DuplicatesNamed = 20;
+
+    private const int DuplicateKeyCode = 11000, CannotCreateIndexCode = 67, IndexOptionsConflictCode = 85, IndexKeySpecsConflictCode = 86,
+        UnauthorizedCode = 13;
 
     private readonly ConcurrentDictionary<string, IndexState> _states = new(StringComparer.Ordinal);
     private int _announced;
+
+    private static readonly CreateIndexModel<Book> s_isbnIndex =
+        new(Builders<Book>.IndexKeys.Ascending(b => b.Isbn), new CreateIndexOptions { Name = IsbnIndexName, Unique = true });
 
     /// <summary>
     /// The unique ISBN index, and one index per listing shape, keys in equality, sort, range order (ESR): each sort
@@ -36,7 +60,7 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoColl
     /// </summary>
     public static IReadOnlyList<CreateIndexModel<Book>> Models { get; } =
     [
-        new(Builders<Book>.IndexKeys.Ascending(b => b.Isbn), new CreateIndexOptions { Name = IsbnIndexName, Unique = true }),
+        s_isbnIndex,
         Index("title_id", BookSort.TitleField, "_id"),
         Index("year_id", BookSort.YearField, "_id"),
         Index("created_id", BookSort.CreatedField, "_id"),
@@ -63,10 +87,14 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoColl
     /// <summary>The unique ISBN index exists: a write cannot store a second book with an ISBN already stored.</summary>
     public bool IsbnIndexReady => _states.TryGetValue(IsbnIndexName, out var state) && state.Ready;
 
+    /// <summary>Why writes that store a book wait, for their 503; null once the unique ISBN index exists.</summary>
+    public string? WritesWaitFor => _states.TryGetValue(IsbnIndexName, out var state) && !state.Ready ? state.Reason : null;
+
     /// <summary>
     /// Starts ensuring the indexes, and lets the host finish starting once the unique ISBN index exists, or after
-    /// <see cref="StartupWait"/>: a reachable MongoDB creates it in milliseconds, so a books-api that has started takes
-    /// writes at once; an unreachable one is left to the retries, and writes answer 503 until then.
+    /// <see cref="StartupWait"/>: a reachable MongoDB creates it in milliseconds on a new collection, so a books-api
+    /// that has started takes writes at once; a long build or an unreachable MongoDB is left to the background, and
+    /// writes answer 503 until then.
     /// </summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -85,16 +113,19 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoColl
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var indexes = Models
-            .Select(model => (Name: model.Options.Name!, Create: (Func<CancellationToken, Task>)(token => books.Indexes.CreateOneAsync(model, cancellationToken: token))))
-            .Append((Name: WriteLog.ExpiryIndex.Options.Name!, Create: token => writeLogs.Indexes.CreateOneAsync(WriteLog.ExpiryIndex, cancellationToken: token)))
-            .ToList();
-        foreach (var (name, _) in indexes)
+        var quorum = CommitQuorum(settings.Value.CommitQuorum);
+        var builds = new (string Name, Func<CancellationToken, Task> Create)[]
+        {
+            (IsbnIndexName, token => books.Indexes.CreateOneAsync(s_isbnIndex, new CreateOneIndexOptions { CommitQuorum = quorum }, token)),
+            (ListingIndexesName, token => books.Indexes.CreateManyAsync(Models.Skip(1), new CreateManyIndexesOptions { CommitQuorum = quorum }, token)),
+            (WriteLog.ExpiryIndex.Options.Name!, token => writeLogs.Indexes.CreateOneAsync(WriteLog.ExpiryIndex, new CreateOneIndexOptions { CommitQuorum = quorum }, token)),
+        };
+        foreach (var (name, _) in builds)
         {
             _states[name] = IndexState.Pending;
         }
 
-        return Task.WhenAll(indexes.Select(index => EnsureAsync(index.Name, index.Create, stoppingToken)));
+        return Task.WhenAll(builds.Select(build => EnsureAsync(build.Name, build.Create, stoppingToken)));
     }
 
     private async Task EnsureAsync(string name, Func<CancellationToken, Task> create, CancellationToken stoppingToken)
@@ -102,94 +133,231 @@ public sealed partial class BookIndexes(IMongoCollection<Book> books, IMongoColl
         var delay = FirstRetryDelay;
         while (!stoppingToken.IsCancellationRequested)
         {
+            TimeSpan maxDelay;
             try
             {
                 await create(stoppingToken);
-                _states[name] = IndexState.Created;
-                if (name == IsbnIndexName)
-                {
-                    _isbnIndexSettled.TrySetResult();
-                }
-
-                if (_states.Values.All(state => state.Ready) && Interlocked.Exchange(ref _announced, 1) == 0)
-                {
-                    LogIndexesReady(_states.Count);
-                }
-
+                Settle(name, IndexState.Created);
                 return;
             }
-            catch (MongoCommandException ex) when (s_permanentCodes.Contains(ex.Code))
+            catch (MongoCommandException ex) when (ex.Code is DuplicateKeyCode or CannotCreateIndexCode or IndexOptionsConflictCode or IndexKeySpecsConflictCode or UnauthorizedCode)
             {
-                _states[name] = IndexState.Failed(ex.ErrorMessage ?? ex.Message);
-                if (name == IsbnIndexName)
+                if (name == IsbnIndexName && ex.Code == IndexOptionsConflictCode && await EquivalentIsbnIndexAsync(stoppingToken) is { } adopted)
                 {
-                    _isbnIndexSettled.TrySetResult(); // nothing left to wait for: it will not be created
+                    LogAdopted(adopted, IsbnIndexName);
+                    Settle(name, IndexState.Created);
+                    return;
                 }
 
-                LogIndexFailedForGood(ex, name, ex.Code);
-                return;
+                var (reason, duplicates) = ex.Code == DuplicateKeyCode && name == IsbnIndexName
+                    ? await DescribeDuplicatesAsync(stoppingToken)
+                    : (Remedy(name, ex), null);
+                if (Fail(name, IndexState.WaitsForOperator(reason)))
+                {
+                    LogWaitsForOperator(ex, name, ex.Code, reason);
+                    if (duplicates is not null)
+                    {
+                        LogDuplicates(duplicates);
+                    }
+                }
+
+                maxDelay = OperatorRetryDelay;
             }
             catch (Exception ex) when (ex is MongoException or TimeoutException)
             {
-                LogIndexFailed(ex, name, delay.TotalSeconds);
-                await Task.Delay(delay, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+                if (Fail(name, IndexState.Unreachable))
+                {
+                    LogIndexFailed(ex, name);
+                }
+
+                maxDelay = MaxRetryDelay;
             }
+
+            await Task.Delay(delay, stoppingToken);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, maxDelay.Ticks));
         }
     }
 
+    private void Settle(string name, IndexState state)
+    {
+        var before = _states.GetValueOrDefault(name);
+        _states[name] = state;
+        if (name == IsbnIndexName)
+        {
+            _isbnIndexSettled.TrySetResult();
+        }
+
+        if (before?.Reason is not null)
+        {
+            LogIndexRecovered(name);
+        }
+
+        if (_states.Values.All(s => s.Ready) && Interlocked.Exchange(ref _announced, 1) == 0)
+        {
+            LogIndexesReady(Models.Count + 1); // the books indexes and the write limit's TTL index
+        }
+    }
+
+    /// <summary>Records a failed try; true when it differs from the last one, so it is logged once per change, not per try.</summary>
+    private bool Fail(string name, IndexState state)
+    {
+        var before = _states.GetValueOrDefault(name);
+        _states[name] = state;
+        if (name == IsbnIndexName && state.Reason != IndexState.Unreachable.Reason)
+        {
+            _isbnIndexSettled.TrySetResult(); // not soon: an operator has to act first
+        }
+
+        return before?.Reason != state.Reason;
+    }
+
+    /// <summary>An index on exactly <c>{ isbn: 1 }</c>, unique, under another name (isbn_1, made by hand or by sharding): it does the same job.</summary>
+    private async Task<string?> EquivalentIsbnIndexAsync(CancellationToken cancellationToken)
+    {
+        List<BsonDocument> indexes;
+        try
+        {
+            using var cursor = await books.Indexes.ListAsync(cancellationToken);
+            indexes = await cursor.ToListAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is MongoException or TimeoutException)
+        {
+            return null; // described as the conflict it is, and tried again
+        }
+
+        return indexes.FirstOrDefault(index =>
+                index["key"] is BsonDocument { ElementCount: 1 } key && key.GetElement(0) is { Name: "isbn", Value: { IsNumeric: true } order } && order.ToDouble() == 1
+                && index.GetValue("unique", false).ToBoolean()
+                && !index.Contains("partialFilterExpression")
+                && !index.Contains("collation"))
+            ?["name"].AsString;
+    }
+
     /// <summary>
-    /// Healthy once every index exists. Unhealthy while the unique ISBN index does not (writes answer 503);
-    /// Degraded (still ready) while another index is missing, since queries then scan more than they should.
-    /// A failure retrying cannot clear is described with MongoDB's own message.
+    /// Counts the ISBNs stored on more than one book (a bounded aggregation): what a write's 503 says, and the first
+    /// <see cref="DuplicatesNamed"/> of them by ISBN for the log, so that an operator can find the books.
+    /// </summary>
+    private async Task<(string Reason, string? Named)> DescribeDuplicatesAsync(CancellationToken cancellationToken)
+    {
+        var count = 0;
+        var named = new List<string>();
+        try
+        {
+            PipelineDefinition<Book, BsonDocument> pipeline = new BsonDocument[]
+            {
+                new("$group", new BsonDocument { ["_id"] = "$isbn", ["books"] = new BsonDocument("$sum", 1) }),
+                new("$match", new BsonDocument("books", new BsonDocument("$gt", 1))),
+                new("$sort", new BsonDocument("_id", 1)),
+            };
+            using var cursor = await books.AggregateAsync(pipeline, new AggregateOptions { MaxTime = limits.TimeLimit, AllowDiskUse = true }, cancellationToken);
+            await cursor.ForEachAsync(duplicate =>
+            {
+                if (count++ < DuplicatesNamed)
+                {
+                    named.Add($"{duplicate["_id"]} ({duplicate["books"]} books)");
+                }
+            }, cancellationToken);
+        }
+        catch (Exception ex) when (ex is MongoException or TimeoutException)
+        {
+            return ("Some ISBNs are stored on more than one book (MongoDB refused the unique index with error 11000), and they could not be counted: "
+                + ex.Message + " Find them with an aggregation that groups the books by isbn.", null);
+        }
+
+        return ($"{count} ISBN{(count == 1 ? " is" : "s are")} stored on more than one book, so MongoDB cannot build the unique ISBN index. "
+            + $"books-api's log names {(count > DuplicatesNamed ? $"the first {DuplicatesNamed}" : "them")} (\"ISBNs stored on more than one book\"); "
+            + "remove or correct the extra books, and writes resume within the retry delay.", string.Join(", ", named));
+    }
+
+    /// <summary>What an operator does about each error retrying alone cannot clear.</summary>
+    private static string Remedy(string name, MongoCommandException ex) => ex.Code switch
+    {
+        CannotCreateIndexCode =>
+            $"MongoDB cannot build {name} on this sharded collection (error 67: {ex.ErrorMessage}). A unique index must have the shard key as its prefix: "
+            + "shard the books collection on { isbn: 1 } (DEPLOYMENT.md, Sharding).",
+        IndexOptionsConflictCode or IndexKeySpecsConflictCode =>
+            $"An existing index is in the way of {name} (error {ex.Code}: {ex.ErrorMessage}). Drop or rename it; books-api tries again on its own.",
+        UnauthorizedCode =>
+            $"The database user may not create {name} (error 13: {ex.ErrorMessage}). Grant it createIndex on the books database (the readWrite role has it).",
+        _ => $"MongoDB refused {name} (error {ex.Code}: {ex.ErrorMessage}).",
+    };
+
+    /// <summary>
+    /// Healthy once every index exists. Unhealthy only while MongoDB cannot be reached (no read could be served either);
+    /// otherwise Degraded, which is still ready: reads are served, and writes that store a book answer 503 while the
+    /// unique ISBN index is missing, saying why.
     /// </summary>
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var missing = _states.Where(entry => !entry.Value.Ready).OrderBy(entry => entry.Key, StringComparer.Ordinal).ToList();
         if (_states.IsEmpty)
         {
-            return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, "Writes wait for the unique ISBN index. The books indexes are not created yet."));
+            return Task.FromResult(HealthCheckResult.Degraded("Writes wait for the unique ISBN index. The books indexes are not created yet."));
         }
 
+        var missing = _states.Where(entry => !entry.Value.Ready).OrderBy(entry => entry.Key, StringComparer.Ordinal).ToList();
         if (missing.Count == 0)
         {
             return Task.FromResult(HealthCheckResult.Healthy());
         }
 
-        var description = string.Join(" ", missing.Select(entry => entry.Value.Error is { } error
-            ? $"Index {entry.Key} cannot be created, and is not retried until books-api restarts: {error}"
-            : $"Index {entry.Key} is not created yet."));
-        return Task.FromResult(IsbnIndexReady
-            ? HealthCheckResult.Degraded(description)
-            : new HealthCheckResult(context.Registration.FailureStatus, "Writes wait for the unique ISBN index. " + description));
+        var description = (IsbnIndexReady ? "" : "Writes wait for the unique ISBN index. ")
+            + string.Join(" ", missing.Select(entry => $"{Capitalized(entry.Key)}: {entry.Value.Reason ?? "not created yet."}"));
+        return Task.FromResult(missing.Any(entry => entry.Value.Reason == IndexState.Unreachable.Reason)
+            ? new HealthCheckResult(context.Registration.FailureStatus, description)
+            : HealthCheckResult.Degraded(description));
     }
 
-    private sealed record IndexState(bool Ready, string? Error)
+    /// <summary>The setting as the driver takes it: none (the server's default, every voting member), majority, a number, or a tag.</summary>
+    internal static CreateIndexCommitQuorum? CommitQuorum(string? setting) => setting switch
+    {
+        null or "" => null,
+        "majority" => CreateIndexCommitQuorum.Majority,
+        "votingMembers" => CreateIndexCommitQuorum.VotingMembers,
+        _ when int.TryParse(setting, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var members) =>
+            CreateIndexCommitQuorum.Create(members),
+        _ => CreateIndexCommitQuorum.Create(setting),
+    };
+
+    private static string Capitalized(string name) => char.ToUpperInvariant(name[0]) + name[1..];
+
+    private sealed record IndexState(bool Ready, string? Reason)
     {
         public static readonly IndexState Pending = new(false, null);
         public static readonly IndexState Created = new(true, null);
+        public static readonly IndexState Unreachable = new(false, "MongoDB could not be reached; retrying.");
 
-        public static IndexState Failed(string error) => new(false, error);
+        public static IndexState WaitsForOperator(string reason) => new(false, reason);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Books indexes ensured ({Count}).")]
     private partial void LogIndexesReady(int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ensure index {Index}; retrying in {DelaySeconds} s.")]
-    private partial void LogIndexFailed(Exception exception, string index, double delaySeconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ensure {Index}; retrying with a backoff until MongoDB answers.")]
+    private partial void LogIndexFailed(Exception exception, string index);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Index {Index} cannot be created (MongoDB error {Code}), and is not retried: fix the cause and restart books-api.")]
-    private partial void LogIndexFailedForGood(Exception exception, string index, int code);
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Index} cannot be created (MongoDB error {Code}) until an operator acts: {Remedy}")]
+    private partial void LogWaitsForOperator(Exception exception, string index, int code, string remedy);
 
-    /// <summary>Endpoint filter for writes that store a book: 503 with Retry-After until the unique ISBN index exists.</summary>
+    [LoggerMessage(Level = LogLevel.Error, Message = "ISBNs stored on more than one book, the first 20 by ISBN: {Isbns}.")]
+    private partial void LogDuplicates(string isbns);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Index} exists now.")]
+    private partial void LogIndexRecovered(string index);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The existing index {Existing} has the key and options of {Index}, and serves as it.")]
+    private partial void LogAdopted(string existing, string index);
+
+    /// <summary>Endpoint filter for writes that store a book: 503 with Retry-After until the unique ISBN index exists, saying why.</summary>
     internal static ValueTask<object?> WaitForIsbnIndex(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (context.HttpContext.RequestServices.GetRequiredService<BookIndexes>().IsbnIndexReady)
+        var indexes = context.HttpContext.RequestServices.GetRequiredService<BookIndexes>();
+        if (indexes.IsbnIndexReady)
         {
             return next(context);
         }
 
         context.HttpContext.Response.Headers.RetryAfter = "5";
-        return ValueTask.FromResult<object?>(BooksProblems.NotReadyForWrites.Result(BooksProblems.NotReadyForWrites.Detail()));
+        var detail = BooksProblems.NotReadyForWrites.Detail() + (indexes.WritesWaitFor is { } reason ? " " + reason : "");
+        return ValueTask.FromResult<object?>(BooksProblems.NotReadyForWrites.Result(detail));
     }
 }

@@ -38,6 +38,7 @@ public static class BooksServiceCollectionExtensions
         builder.Services.AddSingleton<BooksMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(BooksMetrics.MeterName));
 
+        builder.AddValidatedSettings<IndexSettings>(IndexSettings.SectionName);
         builder.Services.AddSingleton<BookIndexes>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BookIndexes>());
         builder.Services.AddHealthChecks().AddCheck<BookIndexes>(BookIndexes.HealthCheckName);

@@ -35,7 +35,7 @@ public sealed class LateMongoDBTests(MongodStandInFixture mongod)
 
         // Let an attempt fail first, so that what is tested is the retry, not a first attempt that outwaits the gap.
         await Eventually.TrueAsync(
-            () => logs.GetSnapshot().Any(r => r.Message.StartsWith("Could not ensure index", StringComparison.Ordinal)),
+            () => logs.GetSnapshot().Any(r => r.Message.StartsWith("Could not ensure ", StringComparison.Ordinal)),
             "an index attempt failed", timeout.Token);
         late.Open();
         await Eventually.StatusAsync(client, "/health", HttpStatusCode.OK, timeout.Token); // the unique ISBN index: ready
