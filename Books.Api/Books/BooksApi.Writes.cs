@@ -138,7 +138,16 @@ public static partial class BooksApi
             : await NotFoundOrStaleAsync(id, objectId, preconditions, books, limits, cancellationToken);
     }
 
-    /// <summary>One findAndModify: applies the update only to a version the preconditions allow, returns the result.</summary>
+    /// <summary>How many times a write that sets the ISBN reads the book again when it changed between read and write.</summary>
+    internal const int IsbnWriteAttempts = 3;
+
+    /// <summary>
+    /// One findAndModify: applies the update only to a version the preconditions allow, returns the result. A write
+    /// that sets the ISBN (PUT, or a PATCH of it) first reads the book's current ISBN and version and names both in
+    /// its filter (<see cref="IsbnWriteFilter"/>): sharded on <c>{ isbn: 1 }</c>, as DEPLOYMENT.md plans, MongoDB
+    /// changes a shard key only for a write whose filter has the full current shard key, run as a retryable write
+    /// (the driver's default). A book changed in between is read again, up to <see cref="IsbnWriteAttempts"/> times.
+    /// </summary>
     private static async Task<Results<Ok<BookResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         string id, BookPreconditions preconditions, UpdateDefinition<Book> update, string? isbn, HttpContext context,
         IMongoCollection<Book> books, BookQueryLimits limits, CancellationToken cancellationToken)
@@ -148,14 +157,28 @@ public static partial class BooksApi
             return BookNotFound(id);
         }
 
-        Book? updated;
+        var allowed = ById(objectId) & preconditions.VersionFilter();
+        Book? updated = null;
         try
         {
-            updated = await books.FindOneAndUpdateAsync(
-                ById(objectId) & preconditions.VersionFilter(),
-                update,
-                limits.UpdateOptions(),
-                cancellationToken);
+            for (var attempt = 1; attempt <= (isbn is null ? 1 : IsbnWriteAttempts) && updated is null; attempt++)
+            {
+                var filter = allowed;
+                if (isbn is not null)
+                {
+                    var current = await books.Find(allowed, limits.FindOptions)
+                        .Project(b => new { b.Isbn, b.Version })
+                        .FirstOrDefaultAsync(cancellationToken);
+                    if (current is null)
+                    {
+                        break;
+                    }
+
+                    filter = IsbnWriteFilter(allowed, current.Isbn, current.Version);
+                }
+
+                updated = await books.FindOneAndUpdateAsync(filter, update, limits.UpdateOptions(), cancellationToken);
+            }
         }
         catch (MongoException ex) when (DuplicateKey.Is(ex))
         {
@@ -170,6 +193,10 @@ public static partial class BooksApi
         context.Response.Headers.ETag = BookETag.For(updated.Version);
         return TypedResults.Ok(BookResponse.From(updated));
     }
+
+    /// <summary>The filter of a write that sets the ISBN: what the preconditions allow, at the ISBN and version just read.</summary>
+    internal static FilterDefinition<Book> IsbnWriteFilter(FilterDefinition<Book> allowed, string currentIsbn, long currentVersion) =>
+        allowed & Builders<Book>.Filter.Eq(b => b.Isbn, currentIsbn) & Builders<Book>.Filter.Eq(b => b.Version, currentVersion);
 
     /// <summary>
     /// A write whose body cannot be used still answers 404 for a missing book and 412 for a failed precondition

@@ -182,4 +182,60 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
         Assert.All(stored, book => Assert.Equal(1, book.Version)); // derived fields: the representation did not change
         Assert.Contains(stored, book => book.TitleWords.SequenceEqual(["legende", "number1"]));
     }
+
+    // The backfill reads a book, then writes its words only if the book is still at the version it read (the MongoDB
+    // manual's optimistic pattern: a filter on the version). Here a PATCH of the authors lands between its read and
+    // its write: the PATCH's words stay, and the book, read again, gets the title words it lacked.
+    [Fact]
+    public async Task A_patch_of_the_authors_racing_the_backfill_keeps_its_words()
+    {
+        var connectionString = mongod.NewDatabase();
+        var url = MongoUrl.Create(connectionString);
+        var id = ObjectId.GenerateNewId();
+        using (var direct = new MongoClient(url))
+        {
+            await direct.GetDatabase(url.DatabaseName).GetCollection<BsonDocument>("books").InsertOneAsync(new BsonDocument
+            {
+                ["_id"] = id, ["isbn"] = TestBooks.NewIsbn(), ["title"] = "Raced Chronicle", ["titleKey"] = "raced chronicle",
+                ["authors"] = new BsonArray { "Old Author" }, ["authorKeys"] = new BsonArray { "old author" }, ["yearKey"] = 0,
+                ["tags"] = new BsonArray(), ["createdAt"] = DateTime.UtcNow, ["updatedAt"] = DateTime.UtcNow, ["version"] = 1L,
+            }, cancellationToken: Cancellation);
+        }
+
+        // The backfill's bulk write is an update command (a PATCH is a findAndModify): held 3 s once it has read the book.
+        var hold = new BsonDocument
+        {
+            ["failCommands"] = new BsonArray { "update" }, ["namespace"] = $"{url.DatabaseName}.books", ["blockConnection"] = true, ["blockTimeMS"] = 3000,
+        };
+        var before = await mongod.ConfigureFailPointAsync("failCommand", new BsonDocument("times", 1), hold, Cancellation);
+        try
+        {
+            await using var api = BooksApiHost.Create(connectionString);
+            using var client = api.CreateWriterClient();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            // Reading the count sets the fail point again (for one more update): the next update comes only after this one.
+            await Eventually.TrueAsync(async () => await mongod.ConfigureFailPointAsync("failCommand", new BsonDocument("times", 1), hold, timeout.Token) > before,
+                "the backfill's write held", timeout.Token);
+            await mongod.ConfigureFailPointAsync("failCommand", "off", hold, timeout.Token);
+
+            using var patch = await client.SendAsync(TestBooks.Write("PATCH", id.ToString(), patch: """{ "authors": ["Nova Writer"] }"""), timeout.Token);
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+
+            await Eventually.TrueAsync(async () =>
+            {
+                var page = await client.GetFromJsonAsync<JsonElement>("/api/books?q=raced%20nova", timeout.Token);
+                return page.GetProperty("items").GetArrayLength() == 1;
+            }, "found by its title and its new author", timeout.Token);
+            var stored = await api.Services.GetRequiredService<IMongoCollection<Book>>().Find(b => b.Id == id).SingleAsync(timeout.Token);
+            Assert.Equal(["nova", "writer"], stored.AuthorWords);
+            Assert.Equal(BookWords.Version, stored.WordsVersion);
+            var old = await client.GetFromJsonAsync<JsonElement>("/api/books?q=old", timeout.Token);
+            Assert.Equal(0, old.GetProperty("items").GetArrayLength());
+        }
+        finally
+        {
+            await mongod.ConfigureFailPointAsync("failCommand", "off", hold, CancellationToken.None);
+        }
+    }
 }

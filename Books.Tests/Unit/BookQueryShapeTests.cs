@@ -72,6 +72,23 @@ public sealed class BookQueryShapeTests
         Assert.Contains($"\"$gte\" : {BookInput.MinYear}", filter.ToString());
     }
 
+    // MongoDB manual, "Change a Document's Shard Key Value": the update's filter must have an equality on the full
+    // shard key, and it must run as a retryable write or in a transaction. Sharded on { isbn: 1 } (DEPLOYMENT.md,
+    // Sharding), a write that sets the ISBN names the current one, and the version it read it at.
+    [Fact]
+    public void A_write_that_sets_the_isbn_names_the_current_isbn_the_shard_key()
+    {
+        var id = MongoDB.Bson.ObjectId.GenerateNewId();
+        var allowed = Builders<Book>.Filter.Eq("_id", id) & Builders<Book>.Filter.In("version", new[] { 3L, 4L });
+
+        var filter = BooksApi.IsbnWriteFilter(allowed, "9780306406157", 4).Render(Args());
+
+        var clauses = filter.Contains("$and") ? filter["$and"].AsBsonArray.Select(c => c.AsBsonDocument).ToList() : [filter];
+        Assert.Contains(clauses, c => c.Contains("isbn") && c["isbn"] == "9780306406157"); // an equality, not a range or $in
+        Assert.Contains(clauses, c => c.Contains("_id") && c["_id"] == id);
+        Assert.Contains(clauses, c => c.Contains("version") && c["version"] == 4L);
+    }
+
     private static BookListing Parse(string queryString)
     {
         var parameters = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(queryString);
