@@ -66,4 +66,28 @@ public sealed class OutageAndLoggingTests
             response.Dispose();
         }
     }
+
+    // MongoDB's connection-string specification (SRV): the client finds its servers through DNS. RFC 6761 6.4: no name
+    // under .invalid ever resolves. books-api starts anyway (no crash loop; the client keeps resolving in the
+    // background), answers 503, and says what is wrong: /health, that DNS gave no server; the log, which record.
+    [Fact]
+    public async Task An_unresolvable_srv_name_does_not_stop_the_process_and_health_and_the_log_say_what_to_check()
+    {
+        await using var api = BooksApiHost.Create("mongodb+srv://cluster0.books.invalid/booksdb?serverSelectionTimeoutMS=1000",
+            services => services.AddFakeLogging());
+        using var client = api.CreateClient(); // starts the host: a lookup failing at startup would throw here
+        using var read = await client.GetAsync("/api/books?limit=1", Cancellation);
+        using var health = await client.GetAsync("/health", Cancellation);
+        using var alive = await client.GetAsync("/alive", Cancellation);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, read.StatusCode);
+        Assert.Equal("Database unavailable", (await read.ProblemAsync(Cancellation)).GetProperty("title").GetString());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        var check = (await health.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("checks").GetProperty("MongoDB.Driver");
+        Assert.StartsWith("MongoDB ping failed: DNS has given no server for the mongodb+srv:// connection string", check.GetProperty("description").GetString());
+        Assert.DoesNotContain("books.invalid", check.GetProperty("description").GetString()); // /health answers anyone
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        Assert.Contains(api.Services.GetFakeLogCollector().GetSnapshot(),
+            log => log.Message.Contains("uses server(s) from the DNS SRV record _mongodb._tcp.cluster0.books.invalid, database booksdb", StringComparison.Ordinal));
+    }
 }

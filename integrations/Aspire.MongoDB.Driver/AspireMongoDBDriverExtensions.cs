@@ -93,7 +93,8 @@ public static class AspireMongoDBDriverExtensions
                 services => new MongoDBHealthCheck(
                     services.GetRequiredKeyedService<IMongoClient>(serviceKey),
                     url.DatabaseName ?? "admin",
-                    timeout),
+                    timeout,
+                    url.Scheme == global::MongoDB.Driver.Core.Configuration.ConnectionStringScheme.MongoDBPlusSrv),
                 failureStatus: null,
                 tags: null,
                 timeout: timeout));

@@ -16,7 +16,9 @@ internal sealed partial class MongoDBConnectionLog(IEnumerable<MongoDBConnection
         {
             LogConnection(
                 connection.ConnectionName,
-                string.Join(",", connection.Url.Servers.Select(s => $"{s.Host}:{s.Port}")),
+                connection.Url.Scheme == global::MongoDB.Driver.Core.Configuration.ConnectionStringScheme.MongoDBPlusSrv
+                    ? $"from the DNS SRV record _mongodb._tcp.{connection.Url.Server.Host}"
+                    : string.Join(",", connection.Url.Servers.Select(s => $"{s.Host}:{s.Port}")),
                 connection.Url.DatabaseName ?? "(none)",
                 connection.Url.ReplicaSetName ?? "(none)");
         }

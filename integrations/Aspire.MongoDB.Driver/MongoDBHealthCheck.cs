@@ -5,9 +5,19 @@ using OpenTelemetry;
 
 namespace Aspire.MongoDB.Driver;
 
-/// <summary>Pings the database through the application's own client, bounded by a timeout, without tracing the ping.</summary>
-internal sealed class MongoDBHealthCheck(IMongoClient client, string databaseName, TimeSpan timeout) : IHealthCheck
+/// <summary>
+/// Pings the database through the application's own client, bounded by a timeout, without tracing the ping. For a
+/// <c>mongodb+srv://</c> connection string the client finds its servers through DNS, in the background (a failing
+/// lookup neither throws at startup nor stops the process); while DNS has given it no server, the check says so,
+/// since the driver's own error only shows an empty list of servers. The host is named in the startup log, not here:
+/// <c>/health</c> answers anyone.
+/// </summary>
+internal sealed class MongoDBHealthCheck(IMongoClient client, string databaseName, TimeSpan timeout, bool usesSrv) : IHealthCheck
 {
+    internal const string NoServerFromDns =
+        "MongoDB ping failed: DNS has given no server for the mongodb+srv:// connection string yet (its SRV record is missing, "
+        + "or the DNS this process uses is failing); the startup log names the SRV record. The client keeps trying.";
+
     private static readonly BsonDocument s_ping = new("ping", 1);
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -32,7 +42,8 @@ internal sealed class MongoDBHealthCheck(IMongoClient client, string databaseNam
         }
         catch (Exception ex) when (ex is MongoException or TimeoutException)
         {
-            return new HealthCheckResult(context.Registration.FailureStatus, "MongoDB ping failed.", ex);
+            return new HealthCheckResult(context.Registration.FailureStatus,
+                usesSrv && client.Cluster.Description.Servers.Count == 0 ? NoServerFromDns : "MongoDB ping failed.", ex);
         }
     }
 }
