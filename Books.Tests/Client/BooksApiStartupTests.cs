@@ -151,6 +151,15 @@ public sealed class BooksApiTokenSettingsTests
         Assert.Contains("'Books:Queries:TimeLimitMilliseconds'",
             StartWith(new Dictionary<string, string>(Provider()) { ["Books:Queries:TimeLimitMilliseconds"] = "two seconds" }).Message);
 
+    // MongoDB manual, createIndexes: commitQuorum is "votingMembers", "majority", a number, or a replica-set tag name.
+    [Theory]
+    [InlineData("majority ")]
+    [InlineData("-1")]
+    [InlineData("all members")]
+    public void A_commit_quorum_mongodb_would_not_take_stops_startup_naming_its_key(string value) =>
+        Assert.Equal($"'Books:Indexes:CommitQuorum' ({value} given) must be majority, votingMembers, a number of members, or a replica-set tag name.",
+            StartWith(new Dictionary<string, string>(Provider()) { ["Books:Indexes:CommitQuorum"] = value }).Message);
+
     [Fact]
     public void A_rate_limit_of_one_write_per_second_starts() =>
         Starts(new Dictionary<string, string>(Provider())
