@@ -163,7 +163,6 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
 
         // mongod refuses isbn_unique beside isbn_1 with 85; the stand-in would build both, so it is told to answer as mongod.
         var failPoint = FailCreateIndexes(connectionString, 85, "Index already exists with a different name: isbn_1");
-        failPoint["failCommands"] = new BsonArray { "createIndexes" };
         await mongod.ConfigureFailPointAsync("failCommand", new BsonDocument("times", 1), failPoint, Cancellation);
         try
         {
@@ -199,7 +198,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
         var stored = direct.GetDatabase(url.DatabaseName).GetCollection<BsonDocument>(BooksServiceCollectionExtensions.CollectionName);
         var isbn = TestBooks.NewIsbn();
         var extra = ObjectId.GenerateNewId();
-        await stored.InsertManyAsync([StoredBook(ObjectId.GenerateNewId(), isbn), StoredBook(extra, isbn), StoredBook(ObjectId.GenerateNewId(), TestBooks.NewIsbn())],
+        await stored.InsertManyAsync([TestBooks.Stored(ObjectId.GenerateNewId(), isbn), TestBooks.Stored(extra, isbn), TestBooks.Stored(ObjectId.GenerateNewId(), TestBooks.NewIsbn())],
             cancellationToken: Cancellation);
 
         await using var api = BooksApiHost.Create(connectionString, services => services.AddFakeLogging());
@@ -282,12 +281,6 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
     public void The_commit_quorum_setting_is_passed_to_createIndexes_as_written(string? setting, string? sent) =>
         Assert.Equal(sent, BookIndexes.CommitQuorum(setting)?.ToBsonValue().ToString());
 
-    private static BsonDocument StoredBook(ObjectId id, string isbn) => new()
-    {
-        ["_id"] = id, ["isbn"] = isbn, ["title"] = "Twice", ["titleKey"] = "twice", ["authors"] = new BsonArray { "A" },
-        ["authorKeys"] = new BsonArray { "a" }, ["yearKey"] = 0, ["tags"] = new BsonArray(), ["createdAt"] = DateTime.UtcNow,
-        ["updatedAt"] = DateTime.UtcNow, ["version"] = 1L,
-    };
 
     /// <summary>mongod's failCommand fail point for createIndexes on this test's books collection only.</summary>
     private static BsonDocument FailCreateIndexes(string connectionString, int code, string message) => new()

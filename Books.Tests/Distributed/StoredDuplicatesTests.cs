@@ -45,7 +45,7 @@ public sealed class StoredDuplicatesTests(StoredDuplicatesTests.DuplicatesStored
                 if (Interlocked.Exchange(ref _stored, 1) == 0) // once, before the first replica
                 {
                     var books = await CollectionAsync(database, token);
-                    await books.InsertManyAsync([StoredBook(ObjectId.GenerateNewId(), Isbn), StoredBook(Extra, Isbn)], cancellationToken: token);
+                    await books.InsertManyAsync([TestBooks.Stored(ObjectId.GenerateNewId(), Isbn), TestBooks.Stored(Extra, Isbn)], cancellationToken: token);
                 }
             });
             return default;
@@ -114,12 +114,4 @@ public sealed class StoredDuplicatesTests(StoredDuplicatesTests.DuplicatesStored
         using var third = await client.PostAsJsonAsync("/api/books", sameIsbn, timeout.Token);
         Assert.Equal(HttpStatusCode.Conflict, third.StatusCode); // the unique index is there now
     }
-
-    private static BsonDocument StoredBook(ObjectId id, string isbn) => new()
-    {
-        ["_id"] = id, ["isbn"] = isbn, ["title"] = "Stored Twice", ["titleKey"] = "stored twice", ["authors"] = new BsonArray { "A" },
-        ["authorKeys"] = new BsonArray { "a" }, ["yearKey"] = 0, ["tags"] = new BsonArray(), ["createdAt"] = DateTime.UtcNow,
-        ["updatedAt"] = DateTime.UtcNow, ["version"] = 1L, ["wordsVersion"] = BookWords.Version,
-        ["titleWords"] = new BsonArray { "stored", "twice" }, ["authorWords"] = new BsonArray { "a" },
-    };
 }

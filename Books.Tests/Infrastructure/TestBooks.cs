@@ -27,6 +27,18 @@ public static class TestBooks
         ["tags"] = tag is null ? Array.Empty<string>() : new[] { tag },
     };
 
+    /// <summary>
+    /// A book as it is stored, for writing straight into the collection (states books-api would never write itself,
+    /// such as two books sharing an ISBN): its words made by the current rules.
+    /// </summary>
+    public static MongoDB.Bson.BsonDocument Stored(MongoDB.Bson.ObjectId id, string isbn) => new()
+    {
+        ["_id"] = id, ["isbn"] = isbn, ["title"] = "Stored Twice", ["titleKey"] = "stored twice", ["authors"] = new MongoDB.Bson.BsonArray { "A" },
+        ["authorKeys"] = new MongoDB.Bson.BsonArray { "a" }, ["yearKey"] = 0, ["tags"] = new MongoDB.Bson.BsonArray(), ["createdAt"] = DateTime.UtcNow,
+        ["updatedAt"] = DateTime.UtcNow, ["version"] = 1L, ["wordsVersion"] = BookWords.Version,
+        ["titleWords"] = new MongoDB.Bson.BsonArray { "stored", "twice" }, ["authorWords"] = new MongoDB.Bson.BsonArray { "a" },
+    };
+
     public static async Task<JsonElement> CreateAsync(this HttpClient api, object body, CancellationToken cancellationToken)
     {
         using var response = await api.PostAsJsonAsync("/api/books", body, cancellationToken);
