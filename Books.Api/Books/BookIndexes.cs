@@ -83,6 +83,7 @@ public sealed partial class BookIndexes(
     internal static readonly TimeSpan StartupWait = TimeSpan.FromSeconds(3);
 
     private readonly TaskCompletionSource _isbnIndexSettled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _isbnFirstTry = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The unique ISBN index exists: a write cannot store a second book with an ISBN already stored.</summary>
     public bool IsbnIndexReady => _states.TryGetValue(IsbnIndexName, out var state) && state.Ready;
@@ -125,7 +126,14 @@ public sealed partial class BookIndexes(
             _states[name] = IndexState.Pending;
         }
 
-        return Task.WhenAll(builds.Select(build => EnsureAsync(build.Name, build.Create, stoppingToken)));
+        // The unique ISBN index first: writes wait for it, and the server runs only a few index builds at once. The
+        // others start once its first try has ended, whatever the outcome.
+        var isbn = EnsureAsync(builds[0].Name, builds[0].Create, stoppingToken);
+        return Task.WhenAll(builds.Skip(1).Select(async build =>
+        {
+            await _isbnFirstTry.Task.WaitAsync(stoppingToken);
+            await EnsureAsync(build.Name, build.Create, stoppingToken);
+        }).Prepend(isbn));
     }
 
     private async Task EnsureAsync(string name, Func<CancellationToken, Task> create, CancellationToken stoppingToken)
@@ -173,6 +181,11 @@ public sealed partial class BookIndexes(
                 maxDelay = MaxRetryDelay;
             }
 
+            if (name == IsbnIndexName)
+            {
+                _isbnFirstTry.TrySetResult();
+            }
+
             await Task.Delay(delay, stoppingToken);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, maxDelay.Ticks));
         }
@@ -185,6 +198,7 @@ public sealed partial class BookIndexes(
         if (name == IsbnIndexName)
         {
             _isbnIndexSettled.TrySetResult();
+            _isbnFirstTry.TrySetResult();
         }
 
         if (before?.Reason is not null)

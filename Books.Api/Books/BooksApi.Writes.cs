@@ -138,6 +138,8 @@ public static partial class BooksApi
             : await NotFoundOrStaleAsync(id, objectId, preconditions, books, limits, cancellationToken);
     }
 
+    private static readonly ProjectionDefinition<Book> s_isbnAndVersion = Builders<Book>.Projection.Include(b => b.Isbn).Include(b => b.Version);
+
     /// <summary>How many times a write that sets the ISBN reads the book again when it changed between read and write.</summary>
     internal const int IsbnWriteAttempts = 3;
 
@@ -167,14 +169,14 @@ public static partial class BooksApi
                 if (isbn is not null)
                 {
                     var current = await books.Find(allowed, limits.FindOptions)
-                        .Project(b => new { b.Isbn, b.Version })
+                        .Project<BsonDocument>(s_isbnAndVersion)
                         .FirstOrDefaultAsync(cancellationToken);
                     if (current is null)
                     {
                         break;
                     }
 
-                    filter = IsbnWriteFilter(allowed, current.Isbn, current.Version);
+                    filter = IsbnWriteFilter(allowed, current["isbn"].AsString, current["version"].ToInt64());
                 }
 
                 updated = await books.FindOneAndUpdateAsync(filter, update, limits.UpdateOptions(), cancellationToken);
