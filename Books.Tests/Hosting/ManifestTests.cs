@@ -66,6 +66,18 @@ public sealed class ManifestTests : IDisposable
         {
             Assert.Equal("parameter.v0", resources.GetProperty(parameter).GetProperty("type").GetString());
         }
+
+        // Each parameter a deployer is asked for is named in DEPLOYMENT.md's settings table, in the row of the setting it sets.
+        var rows = Contract.SettingsTableTests.Rows(await File.ReadAllTextAsync(
+            Path.Combine(Contract.SettingsTableTests.RepositoryRoot, "DEPLOYMENT.md"), TestContext.Current.CancellationToken));
+        // (Aspire 13's reference also hands books-api the server's parts, BOOKSDB_PASSWORD among them, which books-api does not read.)
+        var asked = env.EnumerateObject()
+            .Where(variable => variable.Value.GetString() is { } value && value.EndsWith(".value}", StringComparison.Ordinal) && !variable.Name.StartsWith("BOOKSDB_", StringComparison.Ordinal))
+            .Select(variable => (Key: variable.Name.Replace("__0", "", StringComparison.Ordinal).Replace("__", ":", StringComparison.Ordinal),
+                Parameter: variable.Value.GetString()!.Trim('{', '}').Replace(".value", "", StringComparison.Ordinal)))
+            .ToList();
+        Assert.Equal(3, asked.Count);
+        Assert.All(asked, setting => Assert.Contains(rows, row => row.Keys.Contains(setting.Key, StringComparer.OrdinalIgnoreCase) && row.Row.Contains($"`{setting.Parameter}`", StringComparison.Ordinal)));
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, string[] arguments)
