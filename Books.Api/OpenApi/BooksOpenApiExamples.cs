@@ -8,18 +8,29 @@ using Books.Api.Security;
 
 namespace Books.Api.OpenApi;
 
-/// <summary>The examples the document shows: a real book from the shipped sample set, and a problem per status.</summary>
+/// <summary>
+/// The examples the document shows: a real book, not one of the shipped sample set (so that trying the example after
+/// loading the samples does not meet a 409), and a problem per status.
+/// </summary>
 internal static class BooksOpenApiExamples
 {
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerOptions.Web);
 
     public const string BookId = "6650f1e2a3b4c5d6e7f80912";
 
-    public static readonly BookRequest Request = BookSamples.Load()[0];
+    public static readonly BookRequest Request = new()
+    {
+        Isbn = "9780060512750",
+        Title = "The Dispossessed",
+        Authors = ["Ursula K. Le Guin"],
+        PublishedYear = 1974,
+        Language = "en",
+        Tags = ["fiction", "science-fiction"],
+    };
 
     public static readonly JsonNode RequestJson = JsonSerializer.SerializeToNode(Request, s_json)!;
 
-    public static readonly JsonNode PatchJson = new JsonObject { ["publisher"] = "MIT Press", ["pageCount"] = 1312 };
+    public static readonly JsonNode PatchJson = new JsonObject { ["publisher"] = "Harper Perennial", ["pageCount"] = 387 };
 
     public static readonly JsonNode ResponseJson = JsonSerializer.SerializeToNode(new BookResponse(
         BookId, Request.Isbn!, Request.Title!, [.. Request.Authors!.Select(a => a!)], Request.PublishedYear, Request.Publisher,

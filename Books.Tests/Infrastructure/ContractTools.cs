@@ -3,8 +3,8 @@ using System.Reflection;
 namespace Books.Tests.Infrastructure;
 
 /// <summary>
-/// The third-party tools that read the API's contract (Redocly, Spectral, Portman, Newman), pinned in
-/// Contract/package-lock.json and installed on first use; and the checked-in OpenAPI document.
+/// The third-party tools that read the API's contract (Redocly, Spectral, Portman, Newman) and its examples (httpyac),
+/// pinned in tools/contract-tools/package-lock.json and installed on first use; and the checked-in OpenAPI document.
 /// </summary>
 public static class ContractTools
 {
@@ -25,6 +25,9 @@ public static class ContractTools
             Path.Combine(Directory, "node_modules", ".bin", tool), arguments, s_toolTimeout, Directory,
             new Dictionary<string, string> { ["NO_COLOR"] = "1", ["FORCE_COLOR"] = "0" });
     }
+
+    /// <summary>Installs the pinned tools once per run (npm ci), for a caller that runs one in a folder of its own.</summary>
+    public static Task EnsureInstalledAsync() => s_installed.Value;
 
     private static async Task InstallAsync()
     {
