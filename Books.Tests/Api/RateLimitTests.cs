@@ -134,6 +134,39 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
         Assert.Equal(HttpStatusCode.BadRequest, await StatusOfWriteAsync(second));
     }
 
+    // The order of refusals the README gives. A content type no write takes is refused first (RFC 9110 15.5.16, 415).
+    // A POST's body is bound by the framework before the endpoint's filters run, so a body that cannot be bound (a
+    // malformed one 400, one over the size limit 413) is refused before the write limit (RFC 6585 4, 429); field
+    // validation comes after it. A PUT or PATCH reads its body in the handler (so that 404 and 412 come before 400,
+    // RFC 9110 13.2.1), after the limit.
+    [Fact]
+    public async Task A_post_whose_body_cannot_be_bound_is_refused_before_the_write_limit_and_everything_else_after_it()
+    {
+        await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string> { [RateLimitSettings.WritesPerWindowKey] = "1" });
+        api.StartOnKestrel(); // Kestrel enforces the body size limit (the test server cannot)
+        using var client = api.CreateWriterClient();
+        var book = await client.CreateAsync(TestBooks.Body(), Cancellation); // the one write of the window
+
+        async Task<HttpStatusCode> StatusAsync(HttpRequestMessage request)
+        {
+            using (request)
+            using (var response = await client.SendAsync(request, Cancellation))
+            {
+                return response.StatusCode;
+            }
+        }
+
+        HttpRequestMessage Post(HttpContent content) => new(HttpMethod.Post, "/api/books") { Content = content };
+        HttpRequestMessage Put(HttpContent content) => new(HttpMethod.Put, $"/api/books/{book.Id()}") { Content = content };
+        const string Malformed = "{ \"isbn\": ";
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, await StatusAsync(Post(TestBooks.Json("{}", "text/plain"))));
+        Assert.Equal(HttpStatusCode.BadRequest, await StatusAsync(Post(TestBooks.Json(Malformed))));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, await StatusAsync(Post(TestBooks.Json("{ \"title\": \"" + new string('x', 70_000) + "\" }"))));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(Post(TestBooks.Json("{ \"title\": \"\" }")))); // bound, not yet validated
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(Put(TestBooks.Json(Malformed))));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, await StatusAsync(Put(TestBooks.Json("{}", "text/plain")))); // routing refuses it: the endpoint declares what it accepts
+    }
+
     private static async Task<HttpStatusCode> StatusOfWriteAsync(HttpClient client)
     {
         using var response = await WriteAsync(client);
