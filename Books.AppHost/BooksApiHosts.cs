@@ -13,6 +13,7 @@ public static class BooksApiHosts
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithAllowedHosts(this IResourceBuilder<ProjectResource> api) =>
         api.ApplicationBuilder.ExecutionContext.IsPublishMode
-            ? api.WithEnvironment(BooksApiSettings.AllowedHostsKey, api.ApplicationBuilder.AddParameter(AllowedHostsParameter))
+            ? api.WithEnvironment(BooksApiSettings.AllowedHostsKey, api.ApplicationBuilder.AddParameter(AllowedHostsParameter).WithDescription(
+                "The Host names books-api answers for, separated by ';' (books.example.com;*.books.example.com); '*' is refused."))
             : api;
 }

@@ -32,12 +32,16 @@ internal static class BooksApiTokens
         if (builder.ExecutionContext.IsPublishMode)
         {
             return api
-                .WithEnvironment(s_authorityVariable, builder.AddParameter(AuthorityParameter))
-                .WithEnvironment(s_audienceVariable, builder.AddParameter(AudienceParameter));
+                .WithEnvironment(s_authorityVariable, builder.AddParameter(AuthorityParameter).WithDescription(
+                    "The OpenID Connect provider books-api trusts for bearer tokens: its issuer, an https URL (for Entra ID "
+                    + "https://login.microsoftonline.com/<tenant id>/v2.0). See DEPLOYMENT.md, Tokens."))
+                .WithEnvironment(s_audienceVariable, builder.AddParameter(AudienceParameter).WithDescription(
+                    "The audience books-api's tokens are issued for: the API's identifier at that provider (for example api://books)."));
         }
 
         var dashboardSecret = builder.AddParameter(DashboardClientSecretParameter,
-            new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+            new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true)
+            .WithDescription("The secret of the dashboard's client at books-identity (development only), generated once and kept in the AppHost's user secrets.");
         var identity = builder.AddProject<Projects.Books_Identity>(IdentityResourceName)
             .WithEnvironment(s_keyDirectoryVariable, builder.Configuration[KeyDirectoryKey] is { Length: > 0 } keys ? keys : DefaultKeyDirectory())
             .WithEnvironment(DashboardClientVariable(nameof(ClientSettings.Secret)), dashboardSecret)

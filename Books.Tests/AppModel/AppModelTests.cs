@@ -37,6 +37,20 @@ public sealed class AppModelTests
             booksdb.ConnectionStringExpression.ValueExpression);
     }
 
+    // Aspire 13: a parameter's description is what the dashboard and the deploy prompts show the person asked for it.
+    [Theory]
+    [InlineData("run", new string[0])]
+    [InlineData("publish", new[] { "--publisher", "manifest", "--output-path", "/dev/null" })]
+    public async Task Every_parameter_says_what_it_is(string mode, string[] args)
+    {
+        await using var builder = await CreateAsync(args);
+        var parameters = builder.Resources.OfType<ParameterResource>().ToList();
+
+        Assert.NotEmpty(parameters);
+        Assert.Equal(mode == "publish", builder.ExecutionContext.IsPublishMode);
+        Assert.All(parameters, parameter => Assert.False(string.IsNullOrWhiteSpace(parameter.Description), $"{parameter.Name} has no description"));
+    }
+
     [Fact]
     public async Task Books_api_references_booksdb_and_waits_for_it()
     {

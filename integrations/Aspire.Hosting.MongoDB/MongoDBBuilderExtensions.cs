@@ -192,6 +192,7 @@ public static partial class MongoDBBuilderExtensions
             // With authentication on, replica-set members must share a key file, even a set of one.
             var key = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(
                 builder.ApplicationBuilder, $"{server.Name}-replica-set-key", special: false);
+            key.Description = $"The key file the members of {server.Name}'s replica set share; generated.";
             builder.ApplicationBuilder.CreateResourceBuilder(container)
                 .WithContainerFiles(KeyFileDirectory, async (_, cancellationToken) =>
                 [
@@ -217,6 +218,7 @@ public static partial class MongoDBBuilderExtensions
     {
         var passwordParameter = password?.Resource
             ?? ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
+        passwordParameter.Description ??= $"The password of {name}'s admin user; generated when not given.";
         var server = new MongoDBServerResource(name, userName?.Resource, passwordParameter);
 
         if (builder.ExecutionContext.IsRunMode)
