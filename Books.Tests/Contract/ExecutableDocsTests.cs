@@ -168,6 +168,34 @@ public sealed partial class ExecutableDocsTests
         }
 
         app.Dispose();
+        await PortsFreedAsync();
+    }
+
+    /// <summary>
+    /// Waits (bounded) until nothing listens on the README's ports any more: the orchestrator stops the resources a
+    /// few seconds after the AppHost, and the next test to run the app needs the ports.
+    /// </summary>
+    internal static async Task PortsFreedAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60) && (Listening(5180) || Listening(5181)))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None);
+        }
+
+        static bool Listening(int port)
+        {
+            try
+            {
+                using var socket = new System.Net.Sockets.TcpClient();
+                socket.Connect(IPAddress.Loopback, port);
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
+            }
+        }
     }
 
     [GeneratedRegex("```bash\\n(.*?)```", RegexOptions.Singleline)]
