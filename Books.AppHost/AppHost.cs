@@ -5,10 +5,7 @@ using Microsoft.Extensions.Hosting;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-var mongo = builder.AddMongoDB("mongo")
-    .WithDataVolume();
-
-var booksdb = mongo.AddDatabase(BooksApiSettings.DatabaseConnectionName);
+var booksdb = BooksDatabase.Add(builder);
 
 builder.AddProject<Projects.Books_Api>("books-api")
     .WithReplicas(builder.Configuration.GetValue("BooksApi:Replicas", 1))

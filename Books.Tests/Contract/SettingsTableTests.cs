@@ -45,6 +45,7 @@ public sealed partial class SettingsTableTests
         var shutdown = Type.GetType("Microsoft.Extensions.Hosting.GracefulShutdown, Books.ServiceDefaults", throwOnError: true)!;
         keys.AddRange(shutdown.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral && f.Name.EndsWith("Key", StringComparison.Ordinal))
             .Select(f => (string)f.GetRawConstantValue()!));
+        keys.Add(Books.AppHost.BooksDatabase.PublishContainerKey); // the AppHost's
         keys.AddRange(typeof(Aspire.MongoDB.Driver.MongoDBSettings).GetProperties()
             .Where(p => p.CanWrite && p.Name != nameof(Aspire.MongoDB.Driver.MongoDBSettings.ConnectionString)) // that is ConnectionStrings:booksdb
             .Select(p => $"Aspire:MongoDB:Driver:{p.Name}"));

@@ -12,14 +12,15 @@ public sealed class ManifestTests : IDisposable
     public void Dispose() => Directory.Delete(_output, recursive: true);
 
     [Fact]
-    public async Task Manifest_describes_mongo_as_a_container_and_wires_books_api_to_booksdb()
+    public async Task Asked_to_the_manifest_describes_mongo_as_a_container_and_wires_books_api_to_booksdb()
     {
         var manifestPath = Path.Combine(_output, "aspire-manifest.json");
 
         // The AppHost the test project built, run as `dotnet Books.AppHost.dll --publisher manifest ...`.
         // MONGOD_PATH is set on purpose: publishing always describes the container.
         var appHost = Path.Combine(AppContext.BaseDirectory, "Books.AppHost.dll");
-        var (exitCode, output) = await RunAsync("dotnet", [appHost, "--publisher", "manifest", "--output-path", manifestPath, "MONGOD_PATH=/nonexistent/mongod"]);
+        var (exitCode, output) = await RunAsync("dotnet", [appHost, "--publisher", "manifest", "--output-path", manifestPath, "MONGOD_PATH=/nonexistent/mongod",
+            $"{Books.AppHost.BooksDatabase.PublishContainerKey}=true"]);
         Assert.True(exitCode == 0, output);
 
         using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath, TestContext.Current.CancellationToken));
@@ -40,6 +41,29 @@ public sealed class ManifestTests : IDisposable
         var api = resources.GetProperty("books-api");
         Assert.Equal("project.v0", api.GetProperty("type").GetString());
         Assert.Equal("{booksdb.connectionString}", api.GetProperty("env").GetProperty("ConnectionStrings__booksdb").GetString());
+    }
+
+    // Aspire's guidance for a database the app does not run: a connection string the deployer supplies. By default a
+    // published manifest asks for booksdb's, and runs no MongoDB of its own.
+    [Fact]
+    public async Task Manifest_asks_the_deployer_for_the_connection_string_and_runs_no_mongodb()
+    {
+        var manifestPath = Path.Combine(_output, "aspire-manifest.json");
+        var appHost = Path.Combine(AppContext.BaseDirectory, "Books.AppHost.dll");
+        var (exitCode, output) = await RunAsync("dotnet", [appHost, "--publisher", "manifest", "--output-path", manifestPath]);
+        Assert.True(exitCode == 0, output);
+
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath, TestContext.Current.CancellationToken));
+        var resources = manifest.RootElement.GetProperty("resources");
+        var booksdb = resources.GetProperty("booksdb");
+        Assert.Equal("parameter.v0", booksdb.GetProperty("type").GetString());
+        Assert.Equal("{booksdb.value}", booksdb.GetProperty("connectionString").GetString());
+        Assert.True(booksdb.GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+        Assert.False(resources.TryGetProperty("mongo", out _));
+        Assert.False(resources.TryGetProperty("mongo-password", out _));
+        var env = resources.GetProperty("books-api").GetProperty("env");
+        Assert.Equal("{booksdb.connectionString}", env.GetProperty("ConnectionStrings__booksdb").GetString());
+        Assert.DoesNotContain(env.EnumerateObject(), variable => variable.Name.StartsWith("BOOKSDB_", StringComparison.Ordinal)); // no server parts to leak
     }
 
     [Fact]
@@ -70,9 +94,8 @@ public sealed class ManifestTests : IDisposable
         // Each parameter a deployer is asked for is named in DEPLOYMENT.md's settings table, in the row of the setting it sets.
         var rows = Contract.SettingsTableTests.Rows(await File.ReadAllTextAsync(
             Path.Combine(Contract.SettingsTableTests.RepositoryRoot, "DEPLOYMENT.md"), TestContext.Current.CancellationToken));
-        // (Aspire 13's reference also hands books-api the server's parts, BOOKSDB_PASSWORD among them, which books-api does not read.)
         var asked = env.EnumerateObject()
-            .Where(variable => variable.Value.GetString() is { } value && value.EndsWith(".value}", StringComparison.Ordinal) && !variable.Name.StartsWith("BOOKSDB_", StringComparison.Ordinal))
+            .Where(variable => variable.Value.GetString() is { } value && value.EndsWith(".value}", StringComparison.Ordinal))
             .Select(variable => (Key: variable.Name.Replace("__0", "", StringComparison.Ordinal).Replace("__", ":", StringComparison.Ordinal),
                 Parameter: variable.Value.GetString()!.Trim('{', '}').Replace(".value", "", StringComparison.Ordinal)))
             .ToList();
