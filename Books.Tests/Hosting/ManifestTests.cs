@@ -14,16 +14,8 @@ public sealed class ManifestTests : IDisposable
     [Fact]
     public async Task Asked_to_the_manifest_describes_mongo_as_a_container_and_wires_books_api_to_booksdb()
     {
-        var manifestPath = Path.Combine(_output, "aspire-manifest.json");
-
-        // The AppHost the test project built, run as `dotnet Books.AppHost.dll --publisher manifest ...`.
-        // MONGOD_PATH is set on purpose: publishing always describes the container.
-        var appHost = Path.Combine(AppContext.BaseDirectory, "Books.AppHost.dll");
-        var (exitCode, output) = await RunAsync("dotnet", [appHost, "--publisher", "manifest", "--output-path", manifestPath, "MONGOD_PATH=/nonexistent/mongod",
-            $"{Books.AppHost.BooksDatabase.PublishContainerKey}=true"]);
-        Assert.True(exitCode == 0, output);
-
-        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath, TestContext.Current.CancellationToken));
+        // MONGOD_PATH is set on purpose: publishing describes the container, whatever the run mode would do.
+        using var manifest = JsonDocument.Parse(await PublishAsync("MONGOD_PATH=/nonexistent/mongod", $"{Books.AppHost.BooksDatabase.PublishContainerKey}=true"));
         var resources = manifest.RootElement.GetProperty("resources");
 
         var mongo = resources.GetProperty("mongo");
@@ -48,12 +40,7 @@ public sealed class ManifestTests : IDisposable
     [Fact]
     public async Task Manifest_asks_the_deployer_for_the_connection_string_and_runs_no_mongodb()
     {
-        var manifestPath = Path.Combine(_output, "aspire-manifest.json");
-        var appHost = Path.Combine(AppContext.BaseDirectory, "Books.AppHost.dll");
-        var (exitCode, output) = await RunAsync("dotnet", [appHost, "--publisher", "manifest", "--output-path", manifestPath]);
-        Assert.True(exitCode == 0, output);
-
-        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath, TestContext.Current.CancellationToken));
+        using var manifest = JsonDocument.Parse(await PublishAsync());
         var resources = manifest.RootElement.GetProperty("resources");
         var booksdb = resources.GetProperty("booksdb");
         Assert.Equal("parameter.v0", booksdb.GetProperty("type").GetString());
@@ -69,12 +56,7 @@ public sealed class ManifestTests : IDisposable
     [Fact]
     public async Task Manifest_asks_the_deployer_for_the_identity_provider_and_leaves_out_our_own()
     {
-        var manifestPath = Path.Combine(_output, "aspire-manifest.json");
-        var appHost = Path.Combine(AppContext.BaseDirectory, "Books.AppHost.dll");
-        var (exitCode, output) = await RunAsync("dotnet", [appHost, "--publisher", "manifest", "--output-path", manifestPath]);
-        Assert.True(exitCode == 0, output);
-
-        var text = await File.ReadAllTextAsync(manifestPath, TestContext.Current.CancellationToken);
+        var text = await PublishAsync();
         using var manifest = JsonDocument.Parse(text);
         var resources = manifest.RootElement.GetProperty("resources");
         var env = resources.GetProperty("books-api").GetProperty("env");
@@ -103,9 +85,14 @@ public sealed class ManifestTests : IDisposable
         Assert.All(asked, setting => Assert.Contains(rows, row => row.Keys.Contains(setting.Key, StringComparer.OrdinalIgnoreCase) && row.Row.Contains($"`{setting.Parameter}`", StringComparison.Ordinal)));
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, string[] arguments)
+    /// <summary>The AppHost the test project built, run as <c>dotnet Books.AppHost.dll --publisher manifest ...</c>: the manifest's text.</summary>
+    private async Task<string> PublishAsync(params string[] arguments)
     {
-        var result = await ProcessRunner.RunAsync(fileName, arguments, TimeSpan.FromMinutes(2), AppContext.BaseDirectory);
-        return (result.ExitCode, result.Text + result.Error);
+        var manifestPath = Path.Combine(_output, "aspire-manifest.json");
+        var appHost = Path.Combine(AppContext.BaseDirectory, "Books.AppHost.dll");
+        var result = await ProcessRunner.RunAsync("dotnet", [appHost, "--publisher", "manifest", "--output-path", manifestPath, .. arguments],
+            TimeSpan.FromMinutes(2), AppContext.BaseDirectory);
+        Assert.True(result.ExitCode == 0, result.Text + result.Error);
+        return await File.ReadAllTextAsync(manifestPath, TestContext.Current.CancellationToken);
     }
 }
