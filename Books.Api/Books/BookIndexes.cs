@@ -274,8 +274,10 @@ public sealed partial class BookIndexes(
         }
         catch (Exception ex) when (ex is MongoException or TimeoutException)
         {
-            return ("Some ISBNs are stored on more than one book (MongoDB refused the unique index with error 11000), and they could not be counted: "
-                + ex.Message + " Find them with an aggregation that groups the books by isbn.", null);
+            // The reason goes to callers and /health, so the driver's message (which can name servers) stays in the log.
+            LogDuplicatesNotCounted(ex);
+            return ("Some ISBNs are stored on more than one book (MongoDB refused the unique index with error 11000), and they could not be counted. "
+                + "Find them with an aggregation that groups the books by isbn.", null);
         }
 
         return ($"{count} ISBN{(count == 1 ? " is" : "s are")} stored on more than one book, so MongoDB cannot build the unique ISBN index. "
@@ -354,6 +356,9 @@ public sealed partial class BookIndexes(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "ISBNs stored on more than one book, the first 20 by ISBN: {Isbns}.")]
     private partial void LogDuplicates(string isbns);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not count the ISBNs stored on more than one book.")]
+    private partial void LogDuplicatesNotCounted(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Index} exists now.")]
     private partial void LogIndexRecovered(string index);
