@@ -1,4 +1,5 @@
 using Books.Api.Books;
+using Books.Api.Database;
 using Books.Api.Http;
 using Books.Api.OpenApi;
 using Books.Api.Security;
@@ -10,7 +11,7 @@ BuildTimeDocument.UsePlaceholderSettings(builder);
 
 builder.AddServiceDefaults();
 builder.AddBooksFrontDoor();
-builder.AddMongoDBClient(BooksApiSettings.DatabaseConnectionName);
+builder.AddMongoDBClient(BooksApiSettings.DatabaseConnectionName, configureClientSettings: BooksMongoClientSettings.Configure(builder));
 builder.AddBooks();
 builder.AddBooksSecurity();
 

@@ -1,4 +1,5 @@
 using Books.Settings;
+using Books.Api.Database;
 using Books.Api.Http;
 using OpenTelemetry.Metrics;
 using System.Text.Json.Serialization;
@@ -17,7 +18,8 @@ public static class BooksServiceCollectionExtensions
     /// bootstrapper and its readiness check, and the problem responses for bad requests and outages.
     /// </summary>
     /// <exception cref="InvalidOperationException">No <see cref="IMongoDatabase"/> is registered: the connection
-    /// string names no database; or the runtime cannot normalize Unicode (<see cref="BookWords.RequireUnicodeNormalization"/>).</exception>
+    /// string names no database, or sets an option books-api cannot answer truthfully with (<see cref="BooksMongoClientSettings.Validate"/>);
+    /// or the runtime cannot normalize Unicode (<see cref="BookWords.RequireUnicodeNormalization"/>).</exception>
     public static IHostApplicationBuilder AddBooks(this IHostApplicationBuilder builder, string connectionName = BooksApiSettings.DatabaseConnectionName)
     {
         if (!builder.Services.Any(service => service.ServiceType == typeof(IMongoDatabase) && !service.IsKeyedService))
@@ -29,6 +31,8 @@ public static class BooksServiceCollectionExtensions
         }
 
         BookWords.RequireUnicodeNormalization();
+        BooksMongoClientSettings.Validate(builder.Configuration, connectionName);
+        builder.Services.TryAddSingleton<BooksMongoClientSettings>(); // when the client was added without BooksMongoClientSettings.Configure
         builder.Services.TryAddSingleton(TimeProvider.System); // a clock the host registered first stays
         builder.Services.AddSingleton(services => services.GetRequiredService<BookQueryLimits>()
             .BoundWrites(services.GetRequiredService<IMongoDatabase>().GetCollection<Book>(CollectionName)));

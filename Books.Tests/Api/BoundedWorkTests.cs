@@ -136,6 +136,45 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
         }
     }
 
+    // The driver waits 2 minutes for a pooled connection by default; books-api waits its time limit, and a wait that runs
+    // out means every connection is busy: MongoDB is slow to answer, so the caller is told to come back (overload).
+    [Fact]
+    public async Task A_wait_for_a_pooled_connection_ends_at_the_time_limit_as_overload()
+    {
+        var connectionString = mongod.NewDatabase();
+        await using var api = BooksApiHost.Create(connectionString + "?maxPoolSize=1", settings: new Dictionary<string, string>
+        {
+            [QueryLimitSettings.TimeLimitMillisecondsKey] = "500",
+            [RateLimitSettings.EnabledKey] = "false",
+        });
+        using var client = api.CreateWriterClient();
+        var book = await client.CreateAsync(TestBooks.Body(), Cancellation);
+        var hold = new BsonDocument
+        {
+            ["failCommands"] = new BsonArray { "find" }, ["namespace"] = $"{MongoUrl.Create(connectionString).DatabaseName}.books",
+            ["blockConnection"] = true, ["blockTimeMS"] = 2000,
+        };
+        await mongod.ConfigureFailPointAsync("failCommand", new BsonDocument("times", 1), hold, Cancellation);
+        try
+        {
+            var slow = client.GetAsync($"/api/books/{book.Id()}", Cancellation); // holds the pool's only connection for 2 s
+            await Task.Delay(300, Cancellation);
+            var waited = Stopwatch.StartNew();
+            using var refused = await client.GetAsync($"/api/books/{book.Id()}", Cancellation);
+            var refusedAfter = waited.Elapsed;
+            using var served = await slow;
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("Database overloaded", (await refused.ProblemAsync(Cancellation)).GetProperty("title").GetString());
+            Assert.InRange(refusedAfter, TimeSpan.FromMilliseconds(450), TimeSpan.FromMilliseconds(1_600)); // the time limit, not the 2 s hold
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        }
+        finally
+        {
+            await mongod.ConfigureFailPointAsync("failCommand", "off", hold, CancellationToken.None);
+        }
+    }
+
     [Theory]
     [InlineData("before search words existed")]
     [InlineData("by a globalization-invariant build")]

@@ -35,6 +35,35 @@ public sealed class BooksApiStartupTests
     }
 }
 
+/// <summary>
+/// Connection-string options under which books-api could not answer truthfully stop startup, naming the key: the
+/// driver's timeoutMS (it drops every maxTimeMS and wtimeout books-api sets; MongoDB driver specification
+/// client-side-operations-timeout) and reads from secondaries (MongoDB manual, read preference: secondaries may return
+/// stale data). The options are case-insensitive (connection-string specification).
+/// </summary>
+public sealed class BooksApiConnectionOptionsTests
+{
+    private static Exception StartWith(string connectionString)
+    {
+        using var factory = new WebApplicationFactory<Books.Api.BooksApiAssembly>().WithWebHostBuilder(web =>
+            web.UseSetting("ConnectionStrings:booksdb", connectionString));
+        return Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+    }
+
+    [Theory]
+    [InlineData("mongodb://127.0.0.1:1/booksdb?timeoutMS=5000", "timeoutMS")]
+    [InlineData("mongodb://127.0.0.1:1/booksdb?appName=x&TIMEOUTMS=0", "timeoutMS")]
+    [InlineData("mongodb://127.0.0.1:1/booksdb?readPreference=secondary", "readPreference=Secondary")]
+    [InlineData("mongodb://127.0.0.1:1/booksdb?readPreference=secondaryPreferred", "readPreference=SecondaryPreferred")]
+    [InlineData("mongodb://127.0.0.1:1/booksdb?readPreference=nearest", "readPreference=Nearest")]
+    public void An_option_books_api_cannot_honour_stops_startup(string connectionString, string named)
+    {
+        var error = StartWith(connectionString);
+
+        Assert.Contains($"'ConnectionStrings:booksdb' sets {named}", error.Message);
+    }
+}
+
 /// <summary>Books.Api refuses to start when it could not validate a single bearer token, naming the setting to fix.</summary>
 public sealed class BooksApiTokenSettingsTests
 {

@@ -91,35 +91,71 @@ public sealed class ChaosTests(MongodStandInFixture mongod)
         Assert.Contains(outcomes, o => !o.Write && o.Status == HttpStatusCode.ServiceUnavailable);
     }
 
-    /// <summary>One answer a real MongoDB gives that the stand-in never gives by itself, injected for one request.</summary>
-    public sealed record InjectedAnswer(string Injected, string FailPoint, string Collection, BsonDocument Data, string Request, string Title);
+    /// <summary>
+    /// One answer a real MongoDB gives that the stand-in never gives by itself, injected for one request, and the server
+    /// source that says MongoDB answers so (mongodb/mongo unless named; error_codes.yml is src/mongo/base/error_codes.yml).
+    /// </summary>
+    public sealed record InjectedAnswer(string Injected, string FailPoint, string Collection, BsonDocument Data, string Request, string Title, string Source);
 
     private static BsonDocument Fail(string command, int code, params string[] labels) => new()
     {
         ["failCommands"] = new BsonArray { command }, ["errorCode"] = code, ["errorLabels"] = new BsonArray(labels),
     };
 
+    private static BsonDocument WriteConcernError(string command, int code, string codeName, string errmsg) => new()
+    {
+        ["failCommands"] = new BsonArray { command },
+        ["writeConcernError"] = new BsonDocument { ["code"] = code, ["codeName"] = codeName, ["errmsg"] = errmsg },
+    };
+
     private const string Books = BooksServiceCollectionExtensions.CollectionName;
     private const string Logs = WriteLog.CollectionName;
+    private const string AwaitReplication = "jstests/replsets/await_replication_timeout.js";
+    private const string MaxTime = "src/mongo/db/operation_context.cpp (maxTimeAlwaysTimeOut)";
+    private const string Backpressure = "error_codes.yml; mongodb/specifications source/client-backpressure";
 
-    // Each row: MongoDB's answer (the manual's code and labels), the request that meets it, the problem it must become.
+    // Each row: MongoDB's answer, the request that meets it, the problem it must become, and where the answer comes from.
     // RFC 9110 15.6.4: a server temporarily unable to handle a request answers 503, and 10.2.3: Retry-After says when.
     private static readonly InjectedAnswer[] s_answers =
     [
-        new("maxTimeMS ran out (50), on the write limiter's findAndModify", "maxTimeAlwaysTimeOut", Logs, [], "POST", "Query took too long"),
-        new("maxTimeMS ran out (50), on a listing", "maxTimeAlwaysTimeOut", Books, [], "GET list", "Query took too long"),
-        new("no majority reachable: insert waits for w:majority", "majorityUnreachable", Books, [], "POST", "Write not confirmed"),
-        new("no majority reachable: findAndModify", "majorityUnreachable", Books, [], "PATCH", "Write not confirmed"),
-        new("no majority reachable: delete", "majorityUnreachable", Books, [], "DELETE", "Write not confirmed"),
-        new("no majority reachable: the seed's bulk upsert", "majorityUnreachable", Books, [], "POST seed", "Write not confirmed"),
-        new("no majority reachable: the write limiter's writes", "majorityUnreachable", Logs, [], "POST", "Write not confirmed"),
-        new("write-concern error 64 on a delete", "failCommand", Books,
-            new BsonDocument { ["failCommands"] = new BsonArray { "delete" }, ["writeConcernError"] = new BsonDocument { ["code"] = 64, ["codeName"] = "WriteConcernFailed", ["errmsg"] = "waiting for replication timed out", ["errInfo"] = new BsonDocument("wtimeout", true) } },
-            "DELETE", "Write not confirmed"),
-        new("ingress request rate limit (462) on find", "failCommand", Books, Fail("find", 462, "SystemOverloadedError", "RetryableError"), "GET list", "Database overloaded"),
-        new("ingress operation rate limit (463) on insert", "failCommand", Books, Fail("insert", 463, "SystemOverloadedError", "RetryableError", "NoWritesPerformed"), "POST", "Database overloaded"),
-        new("overloaded (462), not retryable, on findAndModify", "failCommand", Books, Fail("findAndModify", 462, "SystemOverloadedError"), "PATCH", "Database overloaded"),
-        new("shutdown in progress (91) on find", "failCommand", Books, Fail("find", 91), "GET one", "Database unavailable"),
+        new("maxTimeMS ran out (50), on the write limiter's findAndModify", "maxTimeAlwaysTimeOut", Logs, [], "POST", "Query took too long", MaxTime),
+        new("maxTimeMS ran out (50), on a listing", "maxTimeAlwaysTimeOut", Books, [], "GET list", "Query took too long", MaxTime),
+        new("no majority reachable: insert, wtimeout ends the wait (wc error 64)", "majorityUnreachable", Books, [], "POST", "Write not confirmed", AwaitReplication),
+        new("no majority reachable: findAndModify, maxTimeMS ends the wait (wc error 50)", "majorityUnreachable", Books, [], "PATCH", "Write not confirmed", AwaitReplication),
+        new("no majority reachable: delete (wc error 64)", "majorityUnreachable", Books, [], "DELETE", "Write not confirmed", AwaitReplication),
+        new("no majority reachable: the seed's bulk upsert (wc error 64)", "majorityUnreachable", Books, [], "POST seed", "Write not confirmed", AwaitReplication),
+        new("no majority reachable: the write limiter's findAndModify (wc error 50)", "majorityUnreachable", Logs, [], "POST", "Write not confirmed", AwaitReplication),
+        new("write-concern error 64 on a delete", "failCommand", Books, WriteConcernError("delete", 64, "WriteConcernTimeout", "waiting for replication timed out"),
+            "DELETE", "Write not confirmed", "jstests/core/failcommand_failpoint.js"),
+        new("write-concern error 100 (unsatisfiable) on an insert", "failCommand", Books, WriteConcernError("insert", 100, "UnsatisfiableWriteConcern", "Not enough data-bearing nodes"),
+            "POST", "Write not confirmed", "error_codes.yml WriteConcernError; jstests/core/failcommand_failpoint.js"),
+        new("SystemOverloadedError + RetryableError: ingress request rate limit (462) on find", "failCommand", Books,
+            Fail("find", 462, "SystemOverloadedError", "RetryableError"), "GET list", "Database overloaded", Backpressure),
+        new("SystemOverloadedError + RetryableError + NoWritesPerformed (463) on insert", "failCommand", Books,
+            Fail("insert", 463, "SystemOverloadedError", "RetryableError", "NoWritesPerformed"), "POST", "Database overloaded", Backpressure),
+        new("SystemOverloadedError label only (462) on findAndModify", "failCommand", Books, Fail("findAndModify", 462, "SystemOverloadedError"),
+            "PATCH", "Database overloaded", Backpressure),
+        new("SystemOverloadedError, no label: AdmissionQueueOverflow (433) on find", "failCommand", Books, Fail("find", 433), "GET list", "Database overloaded",
+            "error_codes.yml SystemOverloadedError"),
+        new("ShutdownError: ShutdownInProgress (91) on find", "failCommand", Books, Fail("find", 91), "GET one", "Database unavailable", "error_codes.yml ShutdownError"),
+        new("RetriableError: ReadConcernMajorityNotAvailableYet (134) on find", "failCommand", Books, Fail("find", 134), "GET list", "Database unavailable",
+            "error_codes.yml RetriableError"),
+        new("NotPrimaryError: NotWritablePrimary (10107) on findAndModify", "failCommand", Books, Fail("findAndModify", 10107), "PATCH", "Database unavailable",
+            "error_codes.yml NotPrimaryError; mongodb/specifications source/connections-survive-step-down"),
+        new("Interruption: Interrupted (11601) on findAndModify", "failCommand", Books, Fail("findAndModify", 11601), "PATCH", "Database unavailable",
+            "error_codes.yml Interruption"),
+        new("NetworkTimeoutError: NetworkTimeout (89) on find", "failCommand", Books, Fail("find", 89), "GET one", "Database unavailable",
+            "error_codes.yml NetworkTimeoutError"),
+        new("ExceededTimeLimitError + NetworkTimeoutError (202, from mongos) on find", "failCommand", Books, Fail("find", 202), "GET list", "Query took too long",
+            "error_codes.yml ExceededTimeLimitError"),
+        new("ExceededTimeLimitError + RetriableError (262) on insert", "failCommand", Books, Fail("insert", 262), "POST", "Query took too long",
+            "error_codes.yml ExceededTimeLimitError"),
+        new("CursorInvalidatedError: QueryPlanKilled (175) on find", "failCommand", Books, Fail("find", 175), "GET list", "Database unavailable",
+            "error_codes.yml CursorInvalidatedError"),
+        new("no category: FailedToSatisfyReadPreference (133, from mongos) on find", "failCommand", Books, Fail("find", 133), "GET one", "Database unavailable",
+            "error_codes.yml (uncategorised)"),
+        new("no category: WriteConflict (112) on findAndModify", "failCommand", Books, Fail("findAndModify", 112), "PATCH", "Database unavailable",
+            "error_codes.yml (uncategorised)"),
     ];
 
     public static TheoryData<string> Answers => new(s_answers.Select(answer => answer.Injected));
@@ -167,9 +203,9 @@ public sealed class ChaosTests(MongodStandInFixture mongod)
         {
             var problem = response.Content.Headers.ContentType?.MediaType == "application/problem+json" ? await response.ProblemAsync(timeout.Token) : default;
             var title = problem.ValueKind == JsonValueKind.Object ? problem.GetProperty("title").GetString() : null;
-            s_table[row.Injected] = $"{row.Injected} | {row.Request} | {(int)response.StatusCode} {title} | {response.Headers.RetryAfter} | {clock.ElapsedMilliseconds} ms";
+            s_table[row.Injected] = $"{row.Injected} | {row.Request} | {(int)response.StatusCode} {title} | {response.Headers.RetryAfter} | {clock.ElapsedMilliseconds} ms | {row.Source}";
             Reports.Write("chaos-answers", $"chaos, injected answers ({s_table.Count} rows so far; time limit {TimeLimitMs} ms):\n"
-                + "injected answer | request | caller got | Retry-After | time\n"
+                + "injected answer | request | caller got | Retry-After | time | source\n"
                 + string.Join("\n", s_table.OrderBy(entry => entry.Key, StringComparer.Ordinal).Select(entry => entry.Value)));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             Assert.Equal("5", response.Headers.RetryAfter?.ToString());
@@ -180,7 +216,7 @@ public sealed class ChaosTests(MongodStandInFixture mongod)
             }
         }
 
-        if (row is { FailPoint: "majorityUnreachable", Collection: Books, Request: "POST" })
+        if (row is { Title: "Write not confirmed", Collection: Books, Request: "POST" })
         {
             // The write was applied, as the detail warned: the book is there.
             using var stored = await writer.GetAsync($"/api/books/by-isbn/{body["isbn"]}", timeout.Token);

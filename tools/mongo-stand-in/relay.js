@@ -44,27 +44,39 @@ const isAcknowledgedWrite = (message, name) =>
 const failure = (code, codeName, errmsg) => ({ ok: 0, errmsg, code, codeName });
 
 // Fail points set by configureFailPoint, as mongod takes it ({ configureFailPoint, mode: 'alwaysOn' | 'off' |
-// { times: n }, data }), for every connection of this server. mongod's own fail points need
-// enableTestCommands; the stand-in knows these three:
-//   upsertMissesConcurrentInsert (its own): in the next update command(s) on data.namespace ("<db>.<collection>";
-//   any when absent), each upsert matches no stored document, as when another client's insert of the same key
-//   commits between the upsert's match and its insert.
-//   failCommand (mongod's, as the drivers' specification tests use it): the next command(s) named in
-//   data.failCommands on data.namespace (any when absent) are not run; the reply is mongod's error for
-//   data.errorCode (with data.errorLabels), or { ok: 1, writeConcernError: data.writeConcernError }; with
-//   data.blockConnection and no errorCode, they are held data.blockTimeMS and then run. This gives the
-//   answers the stand-in never produces itself: 50 MaxTimeMSExpired, 85/86 index conflicts, 13 Unauthorized, labels.
-//   maxTimeAlwaysTimeOut (mongod's): every command that carries maxTimeMS fails with 50 MaxTimeMSExpired, as if
-//   its time limit had run out; commands without one run. (data.namespace narrows it, as for failCommand.)
-//   majorityUnreachable (its own): a replica set whose majority is down, as the primary sees it. A write (insert,
-//   update, delete, findAndModify) that asks for more than its own acknowledgement (w: "majority", w > 1, or no w,
-//   since MongoDB 5.0's default write concern is majority) is applied, and its reply waits for replication: with
-//   writeConcern.wtimeout it comes after that many milliseconds with mongod's writeConcernError 64
-//   (WriteConcernFailed, errInfo.wtimeout); without one it never comes. (data.namespace narrows it.)
+// { times: n }, data }), for every connection of this server. mongod's own fail points need enableTestCommands; the
+// stand-in knows these four. Each answer is written from the source named beside it (mongodb/mongo, read 2026-12-07):
+//   failCommand (mongod's; jstests/core/failcommand_failpoint.js, and the drivers' description in mongodb/specifications
+//   source/transactions/tests/legacy-test-format.md, "Server Fail Point"): the next command(s) named in
+//   data.failCommands on data.namespace (any when absent) are held data.blockTimeMS first when data.blockConnection;
+//   then, with data.errorCode, not run, and answered with that code (and data.errorLabels); with
+//   data.writeConcernError instead, run, and answered with their own reply plus that writeConcernError as given
+//   ("Test with success and writeConcernError": the insert is applied; "Test with natural failure and
+//   writeConcernError": a duplicate key still fails as it would, with the writeConcernError beside it).
+//   maxTimeAlwaysTimeOut (mongod's; src/mongo/db/operation_context.cpp, hasDeadlineExpired): every command with a
+//   non-zero maxTimeMS fails at once with 50 MaxTimeMSExpired, "operation exceeded time limit"; commands without
+//   one run. (data.namespace narrows it, as for failCommand; mongod's has no such filter.)
+//   majorityUnreachable (the stand-in's own): a replica set whose majority is down, as its primary answers. A write
+//   (insert, update, delete, findAndModify) asking for more than its own acknowledgement (w: "majority", w > 1, or no
+//   w: the default write concern is majority since MongoDB 5.0) is applied, then waits for replication, as
+//   src/mongo/db/write_concern.cpp (waitForWriteConcern) and jstests/replsets/await_replication_timeout.js have it:
+//   the wait ends at wtimeout (counted from the write) with writeConcernError 64 and errInfo.wtimeout, or at the
+//   command's maxTimeMS (counted from its arrival, so it wins a tie) with writeConcernError 50 MaxTimeMSExpired;
+//   with neither, never. The error's form is src/mongo/db/commands.cpp, CommandHelpers::appendCommandWCStatus
+//   (code, codeName, errmsg, errInfo: { wtimeout: true only for wtimeout, writeConcern }). (data.namespace narrows it.)
+//   upsertMissesConcurrentInsert (the stand-in's own, no server source: an interleaving, not an answer): in the next
+//   update command(s) on data.namespace, each upsert matches no stored document, as when another client's insert
+//   of the same key commits between the upsert's match and its insert (see runRacedUpserts).
 const FAIL_POINTS = new Set(['upsertMissesConcurrentInsert', 'failCommand', 'maxTimeAlwaysTimeOut', 'majorityUnreachable']);
+// The names mongod gives the codes the tests inject (src/mongo/base/error_codes.yml).
 const CODE_NAMES = {
-  6: 'HostUnreachable', 13: 'Unauthorized', 50: 'MaxTimeMSExpired', 85: 'IndexOptionsConflict',
-  86: 'IndexKeySpecsConflict', 91: 'ShutdownInProgress', 189: 'PrimarySteppedDown', 262: 'ExceededTimeLimit',
+  6: 'HostUnreachable', 13: 'Unauthorized', 24: 'LockTimeout', 43: 'CursorNotFound', 50: 'MaxTimeMSExpired',
+  64: 'WriteConcernTimeout', 85: 'IndexOptionsConflict', 86: 'IndexKeySpecsConflict', 89: 'NetworkTimeout',
+  91: 'ShutdownInProgress', 100: 'UnsatisfiableWriteConcern', 112: 'WriteConflict', 133: 'FailedToSatisfyReadPreference',
+  134: 'ReadConcernMajorityNotAvailableYet', 175: 'QueryPlanKilled', 189: 'PrimarySteppedDown',
+  202: 'NetworkInterfaceExceededTimeLimit', 262: 'ExceededTimeLimit', 402: 'ResourceExhausted', 433: 'AdmissionQueueOverflow',
+  462: 'IngressRequestRateLimitExceeded', 10107: 'NotWritablePrimary', 11600: 'InterruptedAtShutdown', 11601: 'Interrupted',
+  11602: 'InterruptedDueToReplStateChange', 13435: 'NotPrimaryNoSecondaryOk',
 };
 const failPoints = new Map(); // name -> { remaining, data }
 const failPointCounts = new Map(); // name -> times it took effect
@@ -88,50 +100,60 @@ function failPointApplies(name, namespace) {
   return true;
 }
 
-// mongod's reply to a command that failCommand fails, or null when the fail point does not apply to it.
-function failCommandReply(message, name) {
+const namespaceOf = (document) => `${document.$db}.${document[Object.keys(document)[0]]}`;
+
+// What failCommand does to a command: null when it does not apply; else { delayMs, reply } (held, then not run and
+// answered with reply) or { delayMs, transform } (held, then run, its reply passed through transform).
+function failCommandPlan(message, name) {
   const point = failPoints.get('failCommand');
   if (!point || !(point.data.failCommands ?? []).some((failed) => failed.toLowerCase() === name)) return null;
   const { document } = wire.decode(message, { promoteBuffers: true });
-  const collection = document[Object.keys(document)[0]];
-  if (!failPointApplies('failCommand', `${document.$db}.${collection}`)) return null;
+  if (!failPointApplies('failCommand', namespaceOf(document))) return null;
   const { errorCode, errorLabels, writeConcernError, blockConnection, blockTimeMS = 0 } = point.data;
-  if (blockConnection && errorCode === undefined) return { delayMs: blockTimeMS }; // held, then run
-  if (writeConcernError) return { ok: 1, n: 0, writeConcernError, ...(errorLabels ? { errorLabels } : {}) };
-  return {
-    ok: 0, code: errorCode, codeName: CODE_NAMES[errorCode] ?? '',
-    errmsg: point.data.errmsg ?? "Failing command via 'failCommand' failpoint",
-    ...(errorLabels ? { errorLabels } : {}),
-  };
+  const delayMs = blockConnection ? blockTimeMS : 0;
+  const labels = errorLabels ? { errorLabels } : {};
+  if (errorCode !== undefined) {
+    return {
+      delayMs,
+      reply: { ok: 0, code: errorCode, codeName: CODE_NAMES[errorCode] ?? '', errmsg: point.data.errmsg ?? "Failing command via 'failCommand' failpoint", ...labels },
+    };
+  }
+  return { delayMs, transform: writeConcernError ? (reply) => ({ ...reply, writeConcernError, ...labels }) : null };
 }
 
-// What a write waits for under majorityUnreachable: { wtimeoutMs } (held, run, answered with writeConcernError 64),
-// { never: true } (held for good), or null when the fail point does not apply.
-function majorityWait(message, name) {
+// What a write waits for under majorityUnreachable: null when the fail point does not apply; else
+// { holdReplyUntil(appliedAt) -> time or Infinity, transform }, the transform adding the writeConcernError of whichever
+// limit ran out first (see FAIL_POINTS).
+function majorityWait(message, name, arrivedAt) {
   if (!WRITES.has(name)) return null;
   const { document } = wire.decode(message, { promoteBuffers: true });
   const w = document.writeConcern?.w;
   if (w === 0 || w === 1) return null;
-  const collection = document[Object.keys(document)[0]];
-  if (!failPointApplies('majorityUnreachable', `${document.$db}.${collection}`)) return null;
+  if (!failPointApplies('majorityUnreachable', namespaceOf(document))) return null;
   const wtimeoutMs = Number(document.writeConcern?.wtimeout ?? 0);
-  return wtimeoutMs > 0 ? { wtimeoutMs, writeConcern: document.writeConcern } : { never: true };
+  const maxTimeMs = Number(document.maxTimeMS ?? 0);
+  const writeConcern = { w: 'majority', ...document.writeConcern, provenance: document.writeConcern ? 'clientSupplied' : 'implicitDefault' };
+  const ends = (appliedAt) => ({
+    wtimeout: wtimeoutMs > 0 ? appliedAt + wtimeoutMs : Infinity,
+    maxTime: maxTimeMs > 0 ? arrivedAt + maxTimeMs : Infinity,
+  });
+  return {
+    holdReplyUntil: (appliedAt) => Math.min(...Object.values(ends(appliedAt))),
+    transform: (appliedAt) => (reply) => {
+      const { wtimeout, maxTime } = ends(appliedAt);
+      const writeConcernError = maxTime <= wtimeout
+        ? { code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit', errInfo: { writeConcern } }
+        : { code: 64, codeName: 'WriteConcernTimeout', errmsg: 'waiting for replication timed out', errInfo: { wtimeout: true, writeConcern } };
+      return { ...reply, writeConcernError };
+    },
+  };
 }
-
-const writeConcernTimedOut = (writeConcern) => (reply) => ({
-  ...reply,
-  writeConcernError: {
-    code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out',
-    errInfo: { wtimeout: true, writeConcern: { w: 'majority', ...writeConcern, provenance: 'clientSupplied' } },
-  },
-});
 
 // mongod's reply to a command with maxTimeMS under maxTimeAlwaysTimeOut, or null.
 function maxTimeReply(message) {
   const { document } = wire.decode(message, { promoteBuffers: true });
-  if (document.maxTimeMS === undefined) return null;
-  const collection = document[Object.keys(document)[0]];
-  if (!failPointApplies('maxTimeAlwaysTimeOut', `${document.$db}.${collection}`)) return null;
+  if (!document.maxTimeMS) return null; // 0 is no limit
+  if (!failPointApplies('maxTimeAlwaysTimeOut', namespaceOf(document))) return null;
   return { ok: 0, code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit' };
 }
 
@@ -276,29 +298,24 @@ class Session {
 
   // Returns { reply } to answer the request here, or { transform } (possibly null) to forward it
   // and pass jongodb's reply document through transform.
-  handle(message, name) {
+  handle(message, name, arrivedAt) {
     const emulation = this.emulation;
-    const failed = (name && failPoints.has('failCommand') ? failCommandReply(message, name) : null)
-      ?? (name && failPoints.has('maxTimeAlwaysTimeOut') ? maxTimeReply(message) : null);
-    if (failed?.delayMs !== undefined) return { transform: null, delayMs: failed.delayMs };
-    const waited = !failed && name && failPoints.has('majorityUnreachable') ? majorityWait(message, name) : null;
-    if (waited?.never) return { never: true };
-    if (waited) return { transform: writeConcernTimedOut(waited.writeConcern), delayMs: waited.wtimeoutMs };
-    if (failed) {
-      const request = wire.decode(message, { promoteBuffers: true });
-      return { reply: wire.reply(request, failed) };
+    if (!name) return {};
+    if (emulation) {
+      const refused = this.refusal(message, name);
+      if (refused) return { reply: refused };
     }
-    if (!name || (!emulation && name !== 'configurefailpoint')) return { transform: null };
+    const failed = failPoints.has('failCommand') ? failCommandPlan(message, name) : null;
+    const timedOut = !failed?.reply && failPoints.has('maxTimeAlwaysTimeOut') ? maxTimeReply(message) : null;
+    if (failed?.reply || timedOut) {
+      return { reply: wire.reply(wire.decode(message, { promoteBuffers: true }), failed?.reply ?? timedOut), delayMs: failed?.delayMs };
+    }
+    const majority = failPoints.has('majorityUnreachable') ? majorityWait(message, name, arrivedAt) : null;
+    if (failed || majority) return { transform: failed?.transform, delayMs: failed?.delayMs, majority };
+    if (!emulation && name !== 'configurefailpoint') return {};
     const request = wire.decode(message, { promoteBuffers: true });
     const answer = (document) => ({ reply: wire.reply(request, document) });
     const command = request.document;
-
-    if (!this.authenticated && !OPEN_COMMANDS.has(name)) {
-      return answer(failure(13, 'Unauthorized', `Command ${Object.keys(command)[0]} requires authentication`));
-    }
-    if (emulation?.replicaSet && WRITES.has(name) && !emulation.isWritablePrimary()) {
-      return answer(failure(10107, 'NotWritablePrimary', 'not primary'));
-    }
     switch (name) {
       case 'configurefailpoint':
         return answer(configureFailPoint(command));
@@ -318,6 +335,19 @@ class Session {
       default:
         return { transform: null };
     }
+  }
+
+  // mongod's refusals before a command runs: no authentication yet (13), or a write on a member that is not primary
+  // (10107); null when the command may run.
+  refusal(message, name) {
+    const emulation = this.emulation;
+    const unauthenticated = !this.authenticated && !OPEN_COMMANDS.has(name);
+    const notPrimary = emulation.replicaSet && WRITES.has(name) && !emulation.isWritablePrimary();
+    if (!unauthenticated && !notPrimary) return null;
+    const request = wire.decode(message, { promoteBuffers: true });
+    return wire.reply(request, unauthenticated
+      ? failure(13, 'Unauthorized', `Command ${Object.keys(request.document)[0]} requires authentication`)
+      : failure(10107, 'NotWritablePrimary', 'not primary'));
   }
 
   helloTransform(command) {
@@ -395,7 +425,7 @@ class Session {
 function relay(client, upstreamPort, emulation) {
   const upstream = net.connect(upstreamPort, '127.0.0.1');
   const session = new Session(emulation);
-  const transforms = new Map(); // requestId -> transform of the reply to it
+  const plans = new Map(); // requestId -> { transform, majority }: what happens to the reply to it
   const asked = new Map(); // requestId of the relay's own command -> { resolve, reject }
   let release = null;
   let closed = false;
@@ -413,27 +443,36 @@ function relay(client, upstreamPort, emulation) {
     asked.set(requestId, { resolve, reject });
     upstream.write(message);
   });
+  // Sends a reply document through its request's plan: transformed, and held as long as majorityUnreachable says
+  // (for good, when neither wtimeout nor maxTimeMS bounds the wait). encode(document) makes the message.
+  const deliver = (plan, document, encode) => {
+    const appliedAt = Date.now();
+    const transforms = [plan?.transform, plan?.majority?.transform(appliedAt)].filter(Boolean);
+    const message = encode(transforms.reduce((reply, transform) => transform(reply), document));
+    const until = plan?.majority ? plan.majority.holdReplyUntil(appliedAt) : appliedAt;
+    if (until === Infinity) return;
+    if (until > appliedAt) setTimeout(() => { if (!closed) client.write(message); }, until - appliedAt);
+    else client.write(message);
+  };
 
   client.on('data', wire.framer((message) => {
+    const arrivedAt = Date.now();
     pending = pending.then(async () => {
       if (closed) return;
       const name = wire.commandName(message);
-      const { reply, transform, delayMs, never } = session.handle(message, name);
-      if (never) {
-        // No reply, ever: this connection's later requests queue behind it, as a mongod thread waiting for replication.
-        await new Promise((resolve) => client.once('close', resolve));
-        return;
-      }
+      const { reply, transform, delayMs, majority } = session.handle(message, name, arrivedAt);
       if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (reply) {
         client.write(reply);
         return;
       }
-      if (transform) transforms.set(wire.header(message).requestId, transform);
-      // A reply the relay makes itself (the emulations below) goes through the transform too.
+      const requestId = wire.header(message).requestId;
+      const plan = transform || majority ? { transform, majority } : null;
+      if (plan) plans.set(requestId, plan);
+      // A reply the relay makes itself (the emulations below) follows the same plan.
       const answerHere = (request, document) => {
-        transforms.delete(wire.header(message).requestId);
-        client.write(wire.reply(request, transform ? transform(document) : document));
+        plans.delete(requestId);
+        deliver(plan, document, (answer) => wire.reply(request, answer));
       };
       if (isAcknowledgedWrite(message, name)) {
         release = await take();
@@ -463,21 +502,23 @@ function relay(client, upstreamPort, emulation) {
     });
   }));
   upstream.on('data', wire.framer((message) => {
-    const own = asked.get(wire.header(message).responseTo);
+    const responseTo = wire.header(message).responseTo;
+    const own = asked.get(responseTo);
     if (own) {
-      asked.delete(wire.header(message).responseTo);
+      asked.delete(responseTo);
       own.resolve(wire.decode(message).document);
       return;
     }
-    const transform = transforms.get(wire.header(message).responseTo);
-    if (transform) {
-      transforms.delete(wire.header(message).responseTo);
-      const response = wire.decode(message, { promoteValues: false });
-      message = wire.reencode(response, transform(response.document));
-      if (response.flags & wire.MORE_TO_COME) transforms.set(response.requestId, transform); // streamed hello
-    }
-    client.write(message);
     if (release) { release(); release = null; }
+    const plan = plans.get(responseTo);
+    if (!plan) {
+      client.write(message);
+      return;
+    }
+    plans.delete(responseTo);
+    const response = wire.decode(message, { promoteValues: false });
+    if (response.flags & wire.MORE_TO_COME) plans.set(response.requestId, plan); // streamed hello
+    deliver(plan, response.document, (document) => wire.reencode(response, document));
   }));
   for (const socket of [client, upstream]) {
     socket.on('error', close);
