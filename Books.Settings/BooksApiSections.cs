@@ -80,6 +80,15 @@ public sealed class IndexSettings
     public string? CommitQuorum { get; set; }
 
     public const string CommitQuorumKey = SectionName + ":" + nameof(CommitQuorum);
+
+    /// <summary>
+    /// How often books-api checks that the unique ISBN index still exists (a drop, or a restore without indexes, would
+    /// let a second book take a stored ISBN): the longest such a write goes unnoticed.
+    /// </summary>
+    [Range(1, 3_600, ErrorMessage = "must be between {1} and {2} seconds")]
+    public int CheckSeconds { get; set; } = 30;
+
+    public const string CheckSecondsKey = SectionName + ":" + nameof(CheckSeconds);
 }
 
 /// <summary>

@@ -42,7 +42,7 @@ public sealed class Book
     [BsonElement("authorWords")]
     public string[] AuthorWords { get; init; } = [];
 
-    /// <summary>The <see cref="BookWords.Version"/> both word lists were made by; 0 on a book stored before 1.1.0.</summary>
+    /// <summary>The <see cref="BookWords.Version"/> both word lists and the title and author keys were made by; 0 on a book stored before 1.1.0.</summary>
     [BsonElement("wordsVersion")]
     public int WordsVersion { get; init; }
 

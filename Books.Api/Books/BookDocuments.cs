@@ -90,9 +90,11 @@ public static class BookDocuments
         return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
     }
 
-    public static string TitleKey(string title) => title.ToLowerInvariant();
+    /// <summary>The title as sorting compares it: folded as the search words are (<see cref="BookWords.Fold"/>).</summary>
+    public static string TitleKey(string title) => BookWords.Fold(title);
 
-    public static string AuthorKey(string author) => author.Trim().ToLowerInvariant();
+    /// <summary>An author as <c>?author=</c> matches it, the whole name: trimmed and folded (<see cref="BookWords.Fold"/>).</summary>
+    public static string AuthorKey(string author) => BookWords.Fold(author.Trim());
 
-    private static string[] AuthorKeys(IEnumerable<string> authors) => [.. authors.Select(AuthorKey).Distinct()];
+    public static string[] AuthorKeys(IEnumerable<string> authors) => [.. authors.Select(AuthorKey).Distinct()];
 }

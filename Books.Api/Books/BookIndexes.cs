@@ -1,3 +1,4 @@
+using Books.Api.Database;
 using Books.Api.Http;
 using System.Collections.Concurrent;
 using Books.Api.Security;
@@ -43,8 +44,6 @@ public sealed partial class BookIndexes(
     /// <summary>How many of the ISBNs stored more than once the log names.</summary>
     internal const int DuplicatesNamed = 20;
 
-    private const int DuplicateKeyCode = 11000, CannotCreateIndexCode = 67, IndexOptionsConflictCode = 85, IndexKeySpecsConflictCode = 86,
-        UnauthorizedCode = 13;
 
     private readonly ConcurrentDictionary<string, IndexState> _states = new(StringComparer.Ordinal);
     private int _announced;
@@ -54,16 +53,16 @@ public sealed partial class BookIndexes(
 
     /// <summary>
     /// The unique ISBN index, and one index per listing shape, keys in equality, sort, range order (ESR): each sort
-    /// (key, then _id, the keyset cursor's order) alone; after an author or a tag (multikey equality); followed by the
-    /// year for a year range under another sort; and the search words, whose anchored prefixes bound a scan on their
-    /// own. The shape each serves is listed in DEPLOYMENT.md and held by BookQueryShapeTests.
+    /// (key, then _id, the keyset cursor's order) alone, where no longer index starts with the same keys (an index
+    /// serves every prefix of its keys: title_id_year serves sort=title alone too); after an author or a tag
+    /// (multikey equality); followed by the year for a year range under another sort; the search words, whose anchored
+    /// prefixes bound a scan on their own; and the words' version, which the backfill looks for. The shape each serves
+    /// is listed in DEPLOYMENT.md and held by BookQueryShapeTests.
     /// </summary>
     public static IReadOnlyList<CreateIndexModel<Book>> Models { get; } =
     [
         s_isbnIndex,
-        Index("title_id", BookSort.TitleField, "_id"),
         Index("year_id", BookSort.YearField, "_id"),
-        Index("created_id", BookSort.CreatedField, "_id"),
         Index("authors_title_id", "authorKeys", BookSort.TitleField, "_id"),
         Index("authors_year_id", "authorKeys", BookSort.YearField, "_id"),
         Index("authors_created_id", "authorKeys", BookSort.CreatedField, "_id"),
@@ -74,7 +73,11 @@ public sealed partial class BookIndexes(
         Index("created_id_year", BookSort.CreatedField, "_id", BookSort.YearField),
         Index("title_words", "titleWords"),
         Index("author_words", "authorWords"),
+        Index(WordsVersionIndexName, "wordsVersion"),
     ];
+
+    /// <summary>The index the search-words backfill finds outdated books by (<see cref="BookWordsBackfill"/>).</summary>
+    public const string WordsVersionIndexName = "words_version";
 
     private static CreateIndexModel<Book> Index(string name, params string[] fields) =>
         new(Builders<Book>.IndexKeys.Combine(fields.Select(field => Builders<Book>.IndexKeys.Ascending(field))), new CreateIndexOptions { Name = name });
@@ -128,15 +131,54 @@ public sealed partial class BookIndexes(
 
         // The unique ISBN index first: writes wait for it, and the server runs only a few index builds at once. The
         // others start once its first try has ended, whatever the outcome.
-        var isbn = EnsureAsync(builds[0].Name, builds[0].Create, stoppingToken);
+        var isbn = EnsureIsbnIndexAsync(builds[0].Create, quorum, stoppingToken);
         return Task.WhenAll(builds.Skip(1).Select(async build =>
         {
             await _isbnFirstTry.Task.WaitAsync(stoppingToken);
-            await EnsureAsync(build.Name, build.Create, stoppingToken);
+            await EnsureAsync(build.Name, build.Create, quorum, stoppingToken);
         }).Prepend(isbn));
     }
 
-    private async Task EnsureAsync(string name, Func<CancellationToken, Task> create, CancellationToken stoppingToken)
+    /// <summary>
+    /// Ensures the unique ISBN index, then checks every <see cref="IndexSettings.CheckSeconds"/> that it is still
+    /// there: dropped by hand, or the collection restored without its indexes, it would let a second book take a stored
+    /// ISBN. Missing, writes that store a book answer 503 again, and it is built anew.
+    /// </summary>
+    private async Task EnsureIsbnIndexAsync(Func<CancellationToken, Task> create, CreateIndexCommitQuorum? quorum, CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromSeconds(settings.Value.CheckSeconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await EnsureAsync(IsbnIndexName, create, quorum, stoppingToken);
+            while (await IsbnIndexPresentAsync(interval, stoppingToken))
+            {
+            }
+
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                LogIsbnIndexMissing(IsbnIndexName);
+                Fail(IsbnIndexName, IndexState.Missing);
+            }
+        }
+    }
+
+    /// <summary>After <paramref name="wait"/>, whether a unique index on exactly <c>{ isbn: 1 }</c> exists (true when MongoDB cannot say: nothing is known to be missing).</summary>
+    private async Task<bool> IsbnIndexPresentAsync(TimeSpan wait, CancellationToken stoppingToken)
+    {
+        await Task.Delay(wait, stoppingToken);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        bounded.CancelAfter(limits.TimeLimit);
+        try
+        {
+            return await EquivalentIsbnIndexAsync(bounded.Token, includeOwn: true) is not null;
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return true;
+        }
+    }
+
+    private async Task EnsureAsync(string name, Func<CancellationToken, Task> create, CreateIndexCommitQuorum? quorum, CancellationToken stoppingToken)
     {
         var delay = FirstRetryDelay;
         while (!stoppingToken.IsCancellationRequested)
@@ -148,18 +190,18 @@ public sealed partial class BookIndexes(
                 Settle(name, IndexState.Created);
                 return;
             }
-            catch (MongoCommandException ex) when (ex.Code is DuplicateKeyCode or CannotCreateIndexCode or IndexOptionsConflictCode or IndexKeySpecsConflictCode or UnauthorizedCode)
+            catch (MongoCommandException ex) when (WaitsForOperator(ex, quorum))
             {
-                if (name == IsbnIndexName && ex.Code == IndexOptionsConflictCode && await EquivalentIsbnIndexAsync(stoppingToken) is { } adopted)
+                if (name == IsbnIndexName && ex.Code == MongoErrorCodes.IndexOptionsConflict && await EquivalentIsbnIndexAsync(stoppingToken) is { } adopted)
                 {
                     LogAdopted(adopted, IsbnIndexName);
                     Settle(name, IndexState.Created);
                     return;
                 }
 
-                var (reason, duplicates) = ex.Code == DuplicateKeyCode && name == IsbnIndexName
+                var (reason, duplicates) = ex.Code == MongoErrorCodes.DuplicateKey && name == IsbnIndexName
                     ? await DescribeDuplicatesAsync(stoppingToken)
-                    : (Remedy(name, ex), null);
+                    : (Remedy(name, ex, settings.Value.CommitQuorum), null);
                 if (Fail(name, IndexState.WaitsForOperator(reason)))
                 {
                     LogWaitsForOperator(ex, name, ex.Code, reason);
@@ -225,8 +267,12 @@ public sealed partial class BookIndexes(
         return before?.Reason != state.Reason;
     }
 
-    /// <summary>An index on exactly <c>{ isbn: 1 }</c>, unique, under another name (isbn_1, made by hand or by sharding): it does the same job.</summary>
-    private async Task<string?> EquivalentIsbnIndexAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// An index on exactly <c>{ isbn: 1 }</c>, unique, under another name (isbn_1, made by hand or by sharding): it does
+    /// the same job. With <paramref name="includeOwn"/>, <see cref="IsbnIndexName"/> itself counts, and a failure to list
+    /// the indexes answers "present" (nothing is known to be missing).
+    /// </summary>
+    private async Task<string?> EquivalentIsbnIndexAsync(CancellationToken cancellationToken, bool includeOwn = false)
     {
         List<BsonDocument> indexes;
         try
@@ -236,14 +282,15 @@ public sealed partial class BookIndexes(
         }
         catch (Exception ex) when (ex is MongoException or TimeoutException)
         {
-            return null; // described as the conflict it is, and tried again
+            return includeOwn ? IsbnIndexName : null; // adoption: described as the conflict it is, and tried again
         }
 
         return indexes.FirstOrDefault(index =>
                 index["key"] is BsonDocument { ElementCount: 1 } key && key.GetElement(0) is { Name: "isbn", Value: { IsNumeric: true } order } && order.ToDouble() == 1
                 && index.GetValue("unique", false).ToBoolean()
                 && !index.Contains("partialFilterExpression")
-                && !index.Contains("collation"))
+                && !index.Contains("collation")
+                && (includeOwn || index["name"] != IsbnIndexName))
             ?["name"].AsString;
     }
 
@@ -285,16 +332,33 @@ public sealed partial class BookIndexes(
             + "remove or correct the extra books, and writes resume within the retry delay.", string.Join(", ", named));
     }
 
-    /// <summary>What an operator does about each error retrying alone cannot clear.</summary>
-    private static string Remedy(string name, MongoCommandException ex) => ex.Code switch
+    /// <summary>
+    /// Whether retrying alone cannot clear <paramref name="ex"/>: stored duplicates (11000), an index in the way (85, 86),
+    /// a build MongoDB cannot make (67), a missing privilege (13), or the commit quorum refused: BadValue (2) when one
+    /// was sent ("Standalones can't specify commitQuorum", src/mongo/db/commands/create_indexes_cmd.cpp,
+    /// parseAndGetCommitQuorum) or UnsatisfiableCommitQuorum (278, a tag or number the replica set cannot meet).
+    /// </summary>
+    private static bool WaitsForOperator(MongoCommandException ex, CreateIndexCommitQuorum? quorum) => ex.Code switch
     {
-        CannotCreateIndexCode =>
-            $"MongoDB cannot build {name} on this sharded collection (error 67: {ex.ErrorMessage}). A unique index must have the shard key as its prefix: "
-            + "shard the books collection on { isbn: 1 } (DEPLOYMENT.md, Sharding).",
-        IndexOptionsConflictCode or IndexKeySpecsConflictCode =>
+        MongoErrorCodes.DuplicateKey or MongoErrorCodes.CannotCreateIndex or MongoErrorCodes.IndexOptionsConflict
+            or MongoErrorCodes.IndexKeySpecsConflict or MongoErrorCodes.Unauthorized or MongoErrorCodes.UnsatisfiableCommitQuorum => true,
+        MongoErrorCodes.BadValue => quorum is not null,
+        _ => false,
+    };
+
+    /// <summary>What an operator does about each error retrying alone cannot clear; each names the server's own message.</summary>
+    private static string Remedy(string name, MongoCommandException ex, string? commitQuorum) => ex.Code switch
+    {
+        MongoErrorCodes.CannotCreateIndex =>
+            $"MongoDB cannot build {name} (error 67: {ex.ErrorMessage}). Its message says why; when the collection is sharded, a unique index "
+            + "must have the shard key as its prefix: shard the books collection on { isbn: 1 } (DEPLOYMENT.md, Sharding).",
+        MongoErrorCodes.IndexOptionsConflict or MongoErrorCodes.IndexKeySpecsConflict =>
             $"An existing index is in the way of {name} (error {ex.Code}: {ex.ErrorMessage}). Drop or rename it; books-api tries again on its own.",
-        UnauthorizedCode =>
+        MongoErrorCodes.Unauthorized =>
             $"The database user may not create {name} (error 13: {ex.ErrorMessage}). Grant it createIndex on the books database (the readWrite role has it).",
+        MongoErrorCodes.BadValue or MongoErrorCodes.UnsatisfiableCommitQuorum =>
+            $"MongoDB refused the commit quorum '{IndexSettings.CommitQuorumKey}' = {commitQuorum} for {name} (error {ex.Code}: {ex.ErrorMessage}). "
+            + "Leave it unset on a standalone server; on a replica set, name majority, votingMembers, a number of members it has, or a tag its configuration defines.",
         _ => $"MongoDB refused {name} (error {ex.Code}: {ex.ErrorMessage}).",
     };
 
@@ -341,6 +405,8 @@ public sealed partial class BookIndexes(
         public static readonly IndexState Pending = new(false, null);
         public static readonly IndexState Created = new(true, null);
         public static readonly IndexState Unreachable = new(false, "MongoDB could not be reached; retrying.");
+        public static readonly IndexState Missing = new(false,
+            "The unique ISBN index has gone (dropped, or the collection restored without its indexes); books-api is building it again.");
 
         public static IndexState WaitsForOperator(string reason) => new(false, reason);
     }
@@ -359,6 +425,9 @@ public sealed partial class BookIndexes(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not count the ISBNs stored on more than one book.")]
     private partial void LogDuplicatesNotCounted(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Index} has gone from the books collection; writes that store a book wait until it is built again.")]
+    private partial void LogIsbnIndexMissing(string index);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Index} exists now.")]
     private partial void LogIndexRecovered(string index);

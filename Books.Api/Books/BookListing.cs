@@ -9,7 +9,7 @@ namespace Books.Api.Books;
 
 /// <summary>Query string of <c>GET /api/books</c>.</summary>
 public sealed record BookListQuery(
-    [FromQuery(Name = "author")] [property: Description("Only books with this author (case-insensitive, whole name).")] string? Author,
+    [FromQuery(Name = "author")] [property: Description("Only books with this author: the whole name, accents and case ignored.")] string? Author,
     [FromQuery(Name = "tag")] [property: Description("Only books with this tag (case-insensitive).")] string? Tag,
     [FromQuery(Name = "yearFrom")] [property: Description("Only books published in or after this year.")] int? YearFrom,
     [FromQuery(Name = "yearTo")] [property: Description("Only books published in or before this year.")] int? YearTo,
@@ -101,7 +101,7 @@ public sealed record BookListing(FilterDefinition<Book> Filter, BookSort Sort, i
             }
         }
 
-        var author = NullIfBlank(query.Author)?.ToLowerInvariant();
+        var author = NullIfBlank(query.Author) is { } authorName ? BookDocuments.AuthorKey(authorName) : null;
         var tag = NullIfBlank(query.Tag)?.ToLowerInvariant();
         var queryHash = BookCursor.HashQuery(sort?.Name, author, tag, query.YearFrom?.ToString(), query.YearTo?.ToString(),
             words is null ? null : string.Join(' ', words));

@@ -161,6 +161,7 @@ public static partial class BooksApi
 
         var allowed = ById(objectId) & preconditions.VersionFilter();
         Book? updated = null;
+        var lostRace = false;
         try
         {
             for (var attempt = 1; attempt <= (isbn is null ? 1 : IsbnWriteAttempts) && updated is null; attempt++)
@@ -173,6 +174,7 @@ public static partial class BooksApi
                         .FirstOrDefaultAsync(cancellationToken);
                     if (current is null)
                     {
+                        lostRace = false;
                         break;
                     }
 
@@ -180,6 +182,7 @@ public static partial class BooksApi
                 }
 
                 updated = await books.FindOneAndUpdateAsync(filter, update, limits.UpdateOptions(), cancellationToken);
+                lostRace = updated is null && isbn is not null; // the book was there at the read: another write came between
             }
         }
         catch (MongoException ex) when (DuplicateKey.Is(ex))
@@ -189,7 +192,7 @@ public static partial class BooksApi
 
         if (updated is null)
         {
-            return await NotFoundOrStaleAsync(id, objectId, preconditions, books, limits, cancellationToken);
+            return await NotFoundOrStaleAsync(id, objectId, preconditions, books, limits, cancellationToken, context, lostRace);
         }
 
         context.Response.Headers.ETag = BookETag.For(updated.Version);
@@ -217,13 +220,29 @@ public static partial class BooksApi
         return preconditions.Allow(current.Version) ? bodyProblem : BookChanged(id, current.Version, preconditions);
     }
 
-    /// <summary>After a write matched nothing: was the book missing, or did a precondition fail? (Nothing was written.)</summary>
+    /// <summary>
+    /// After a write matched nothing (so nothing was written): was the book missing (404), did a precondition fail (412),
+    /// or, after <paramref name="lostRace"/>, did other writes keep changing it between the read and the write, its
+    /// preconditions still holding (503 with Retry-After: a write that would succeed a moment later is not refused)?
+    /// Without preconditions or a race, matching nothing by id alone means the book is missing.
+    /// </summary>
     private static async Task<ProblemHttpResult> NotFoundOrStaleAsync(
         string id, ObjectId objectId, BookPreconditions preconditions, IMongoCollection<Book> books, BookQueryLimits limits,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, HttpContext? context = null, bool lostRace = false)
     {
-        var current = preconditions.Any ? await books.Find(ById(objectId), limits.FindOptions).FirstOrDefaultAsync(cancellationToken) : null;
-        return current is not null ? BookChanged(id, current.Version, preconditions) : BookNotFound(id);
+        var current = preconditions.Any || lostRace ? await books.Find(ById(objectId), limits.FindOptions).FirstOrDefaultAsync(cancellationToken) : null;
+        if (current is null)
+        {
+            return BookNotFound(id);
+        }
+
+        if (!preconditions.Allow(current.Version) || context is null)
+        {
+            return BookChanged(id, current.Version, preconditions);
+        }
+
+        context.Response.Headers.RetryAfter = "1";
+        return BooksProblems.BookBusy.Result(BooksProblems.BookBusy.Detail(id));
     }
 
     private static ProblemHttpResult BookChanged(string id, long version, BookPreconditions preconditions) =>

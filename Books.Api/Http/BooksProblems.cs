@@ -45,6 +45,8 @@ public static class BooksProblems
         "At most {0} reads per {1:0} s from one address; retry after the Retry-After delay.");
     public static readonly ProblemKind NotReadyForWrites = new(StatusCodes.Status503ServiceUnavailable, "Not ready for writes",
         "The book store stores no book until its unique ISBN index exists, so that no ISBN is stored twice; retry shortly.");
+    public static readonly ProblemKind BookBusy = new(StatusCodes.Status503ServiceUnavailable, "Book busy",
+        "Other writes kept changing book '{0}' while this one was being applied, so nothing was written; retry shortly.");
     public static readonly ProblemKind TooManyListings = new(StatusCodes.Status503ServiceUnavailable, "Too many listings at once",
         "This replica runs at most {0} listings at a time, and none finished within {1:0} ms; retry shortly.");
     public static readonly ProblemKind DatabaseUnavailable = new(StatusCodes.Status503ServiceUnavailable, "Database unavailable",
@@ -73,7 +75,7 @@ public static class BooksProblems
 
     public static IReadOnlyList<ProblemKind> All { get; } =
     [
-        BookNotFound, BookChanged, DuplicateIsbn, MalformedBody, UnknownHost, TooManyWrites, TooManyReads, NotReadyForWrites,
+        BookNotFound, BookChanged, DuplicateIsbn, MalformedBody, UnknownHost, TooManyWrites, TooManyReads, NotReadyForWrites, BookBusy,
         TooManyListings, DatabaseUnavailable, QueryTookTooLong, DatabaseOverloaded, WriteNotConfirmed, IdentityProviderUnavailable,
         Invalid, BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, ContentTooLarge, UnsupportedMediaType,
     ];

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Books.Api.Books;
 using Books.Api.Security;
+using Books.Settings;
 using Books.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
@@ -38,15 +39,14 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
                 "authors_created_id { authorKeys: 1, createdAt: 1, _id: 1 }",
                 "authors_title_id { authorKeys: 1, titleKey: 1, _id: 1 }",
                 "authors_year_id { authorKeys: 1, yearKey: 1, _id: 1 }",
-                "created_id { createdAt: 1, _id: 1 }",
                 "created_id_year { createdAt: 1, _id: 1, yearKey: 1 }",
                 "isbn_unique { isbn: 1 } unique",
                 "tags_created_id { tags: 1, createdAt: 1, _id: 1 }",
                 "tags_title_id { tags: 1, titleKey: 1, _id: 1 }",
                 "tags_year_id { tags: 1, yearKey: 1, _id: 1 }",
-                "title_id { titleKey: 1, _id: 1 }",
                 "title_id_year { titleKey: 1, _id: 1, yearKey: 1 }",
                 "title_words { titleWords: 1 }",
+                "words_version { wordsVersion: 1 }",
                 "year_id { yearKey: 1, _id: 1 }",
             ],
             books);
@@ -269,6 +269,80 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
         finally
         {
             await mongod.ConfigureFailPointAsync("failCommand", "off", count, CancellationToken.None);
+        }
+    }
+
+    // src/mongo/db/commands/create_indexes_cmd.cpp, parseAndGetCommitQuorum: a standalone server refuses any commitQuorum
+    // with BadValue, "Standalones can't specify commitQuorum". An operator clears it by changing the setting: until then
+    // reads are served, and a write's 503 names the setting and the server's message.
+    [Fact]
+    public async Task A_commit_quorum_the_server_refuses_names_the_setting_in_the_503()
+    {
+        await using var api = BooksApiHost.Create(mongod.NewDatabase(), services => services.AddFakeLogging(),
+            settings: new Dictionary<string, string> { [IndexSettings.CommitQuorumKey] = "majority" });
+        using var client = api.CreateWriterClient();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+
+        await Eventually.TrueAsync(async () => (await IndexCheckAsync(client, timeout.Token)).Status == "Degraded", "the refusal in books-indexes", timeout.Token);
+        using var health = await client.GetAsync("/health", timeout.Token);
+        using var write = await client.PostAsJsonAsync("/api/books", TestBooks.Body(), timeout.Token);
+        var detail = (await write.ProblemAsync(timeout.Token)).GetProperty("detail").GetString();
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, write.StatusCode);
+        Assert.Contains($"'{IndexSettings.CommitQuorumKey}' = majority", detail);
+        Assert.Contains("Standalones can't specify commitQuorum", detail);
+    }
+
+    // MongoDB manual, unique indexes: uniqueness is the index's; without it MongoDB stores a second book with a stored
+    // ISBN. An index dropped by hand, or a collection restored without indexes, is noticed within Books:Indexes:CheckSeconds,
+    // writes that store a book answer 503 meanwhile, and the index is built again.
+    [Fact]
+    public async Task A_dropped_unique_isbn_index_stops_writes_until_it_is_built_again()
+    {
+        var connectionString = mongod.NewDatabase();
+        await using var api = BooksApiHost.Create(connectionString, services => services.AddFakeLogging(),
+            settings: new Dictionary<string, string> { [IndexSettings.CheckSecondsKey] = "1" });
+        using var client = api.CreateWriterClient();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(async () => (await IndexCheckAsync(client, timeout.Token)).Status == "Healthy", "every index created", timeout.Token);
+        var books = $"{MongoUrl.Create(connectionString).DatabaseName}.{BooksServiceCollectionExtensions.CollectionName}";
+        // Its rebuild is held 3 s, so that the writes in between can be seen; the stand-in has no dropIndexes, so its
+        // listIndexes answers as mongod's would after one (relay.js, indexDropped).
+        var holdRebuild = new BsonDocument
+        {
+            ["failCommands"] = new BsonArray { "createIndexes" }, ["namespace"] = books, ["blockConnection"] = true, ["blockTimeMS"] = 3000,
+        };
+        await mongod.ConfigureFailPointAsync("failCommand", new BsonDocument("times", 1), holdRebuild, Cancellation);
+        var dropped = new BsonDocument { ["namespace"] = books, ["name"] = BookIndexes.IsbnIndexName };
+        try
+        {
+            await mongod.ConfigureFailPointAsync("indexDropped", "alwaysOn", dropped, Cancellation);
+
+            string? detail = null;
+            await Eventually.TrueAsync(async () =>
+            {
+                using var write = await client.PostAsJsonAsync("/api/books", TestBooks.Body(), timeout.Token);
+                detail = write.StatusCode == HttpStatusCode.ServiceUnavailable ? (await write.ProblemAsync(timeout.Token)).GetProperty("detail").GetString() : null;
+                return detail is not null;
+            }, "a write refused while the index is missing", timeout.Token);
+            await Eventually.TrueAsync(async () =>
+            {
+                using var write = await client.PostAsJsonAsync("/api/books", TestBooks.Body(), timeout.Token);
+                return write.StatusCode == HttpStatusCode.Created;
+            }, "writes again once it is built", timeout.Token);
+
+            Assert.Contains("The unique ISBN index has gone", detail);
+            var logs = api.Services.GetFakeLogCollector().GetSnapshot().Select(r => r.Message).ToList();
+            Assert.Contains($"{BookIndexes.IsbnIndexName} has gone from the books collection; writes that store a book wait until it is built again.", logs);
+            Assert.Contains($"{BookIndexes.IsbnIndexName} exists now.", logs);
+        }
+        finally
+        {
+            await mongod.ConfigureFailPointAsync("indexDropped", "off", dropped, CancellationToken.None);
+            await mongod.ConfigureFailPointAsync("failCommand", "off", holdRebuild, CancellationToken.None);
         }
     }
 

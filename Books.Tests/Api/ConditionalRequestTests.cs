@@ -6,6 +6,7 @@ using System.Text.Json;
 using Books.Api.Books;
 using Books.Api.Security;
 using Books.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Books.Tests.Api;
 
@@ -291,5 +292,77 @@ public sealed class ConditionalRequestTests(MongodStandInFixture mongod)
         return response.StatusCode == HttpStatusCode.NotFound
             ? null
             : (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("version").GetInt64();
+    }
+}
+
+/// <summary>
+/// A write with no precondition (RFC 9110 13.1: none sent, so none can fail) on a book that exists never answers 404
+/// (15.5.5: only when there is no current representation). A write that sets the ISBN reads the book first; when other
+/// writes change it between every read and write, the answer is a 503 with Retry-After (15.6.4), nothing written.
+/// </summary>
+[Collection(SecondMongodStandInCollection.Name)]
+public sealed class ContendedWriteTests(MongodStandInFixture mongod)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("PUT", null)]
+    [InlineData("PATCH", """{ "isbn": "{isbn}" }""")]
+    public async Task A_write_that_loses_every_race_is_a_503_not_a_404(string method, string? patch)
+    {
+        var racer = new RacingCollection();
+        await using var api = BooksApiHost.Create(mongod.NewDatabase(), services =>
+        {
+            var real = services.Single(s => s.ServiceType == typeof(MongoDB.Driver.IMongoCollection<Book>));
+            services.Remove(real);
+            services.AddSingleton(provider => racer.Around((MongoDB.Driver.IMongoCollection<Book>)real.ImplementationFactory!(provider)));
+        });
+        using var client = api.CreateWriterClient();
+        var book = await client.CreateAsync(TestBooks.Body(), Cancellation);
+        var isbn = TestBooks.NewIsbn();
+        var putBody = TestBooks.Body();
+        putBody["isbn"] = isbn;
+        using var request = TestBooks.Write(method, book.Id(), putBody, patch?.Replace("{isbn}", isbn) ?? "{}");
+
+        racer.Racing = true;
+        using var response = await client.SendAsync(request, Cancellation);
+        racer.Racing = false;
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("1", response.Headers.RetryAfter?.ToString());
+        Assert.Equal("Book busy", (await response.ProblemAsync(Cancellation)).GetProperty("title").GetString());
+        Assert.Equal(BooksApi.IsbnWriteAttempts, racer.Raced);
+        var stored = await client.GetFromJsonAsync<JsonElement>($"/api/books/{book.Id()}", Cancellation);
+        Assert.Equal(book.GetProperty("isbn").GetString(), stored.GetProperty("isbn").GetString()); // nothing written
+    }
+
+    /// <summary>The books collection, with another writer's version bump landing just before each findAndModify while <see cref="Racing"/>.</summary>
+    public class RacingCollection : System.Reflection.DispatchProxy
+    {
+        private MongoDB.Driver.IMongoCollection<Book> _inner = null!;
+        private RacingCollection _owner = null!;
+
+        public bool Racing { get; set; }
+
+        public int Raced { get; private set; }
+
+        public MongoDB.Driver.IMongoCollection<Book> Around(MongoDB.Driver.IMongoCollection<Book> inner)
+        {
+            var proxy = Create<MongoDB.Driver.IMongoCollection<Book>, RacingCollection>();
+            ((RacingCollection)(object)proxy)._inner = inner;
+            ((RacingCollection)(object)proxy)._owner = this;
+            return proxy;
+        }
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+        {
+            if (_owner.Racing && targetMethod!.Name == nameof(MongoDB.Driver.IMongoCollection<Book>.FindOneAndUpdateAsync))
+            {
+                _owner.Raced++;
+                _inner.UpdateMany(MongoDB.Driver.FilterDefinition<Book>.Empty, MongoDB.Driver.Builders<Book>.Update.Inc(b => b.Version, 1));
+            }
+
+            return targetMethod!.Invoke(_inner, args);
+        }
     }
 }

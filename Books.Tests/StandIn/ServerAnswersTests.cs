@@ -148,6 +148,39 @@ public sealed class ServerAnswersTests(MongodStandInFixture mongod)
         Assert.Equal(code, reply.GetValue("code", 0).ToInt32());
     }
 
+    /// <summary>
+    /// MongoDB manual, "Comparison/Sort Order": numeric types undergo conversion before comparison, so an int32 1, an
+    /// int64 1 and a double 1.0 are equal to a query for any of them (src/mongo/bson/bsontypes.cpp, canonicalizeBSONType).
+    /// Other tools store numbers as they like (mongosh writes doubles, the Node.js driver int32s); a filter books-api
+    /// writes with an int64 must match them all, in every command that filters.
+    /// </summary>
+    [Theory]
+    [InlineData("equality")]
+    [InlineData("$eq")]
+    [InlineData("$in")]
+    [InlineData("$ne")]
+    [InlineData("$nin")]
+    public async Task Numbers_of_any_type_compare_by_value(string form)
+    {
+        var (database, _) = NewDatabase();
+        var numbers = database.GetCollection<BsonDocument>("foo");
+        await numbers.InsertManyAsync([new() { ["v"] = 1 }, new() { ["v"] = 1L }, new() { ["v"] = 1.0 }, new() { ["v"] = 2 }], cancellationToken: Cancellation);
+        BsonValue one = 1L;
+        var filter = form switch
+        {
+            "equality" => new BsonDocument("v", one),
+            "$ne" or "$eq" => new BsonDocument("v", new BsonDocument(form, one)),
+            _ => new BsonDocument("v", new BsonDocument(form, new BsonArray { one })),
+        };
+        var expected = form is "$ne" or "$nin" ? 1 : 3;
+
+        Assert.Equal(expected, (await numbers.Find(filter).ToListAsync(Cancellation)).Count);
+        Assert.Equal(expected, await numbers.CountDocumentsAsync(filter, cancellationToken: Cancellation));
+        Assert.Equal(expected, (await numbers.UpdateManyAsync(filter, new BsonDocument("$set", new BsonDocument("seen", form)), cancellationToken: Cancellation)).ModifiedCount);
+        Assert.NotNull(await numbers.FindOneAndUpdateAsync(filter, new BsonDocument("$set", new BsonDocument("once", true)), cancellationToken: Cancellation));
+        Assert.Equal(expected, (await numbers.DeleteManyAsync(filter, Cancellation)).DeletedCount);
+    }
+
     private (IMongoDatabase Database, BsonDocument FailPointData) NewDatabase()
     {
         var url = MongoUrl.Create(mongod.NewDatabase());

@@ -9,20 +9,21 @@ namespace Books.Tests.Unit;
 
 /// <summary>
 /// Each listing shape (one filter, one sort) and the index that bounds its scan, written by hand from the MongoDB
-/// manual's equality-sort-range rule (ESR: equality keys first, then the sort keys, then range keys) and its
-/// multikey and anchored-regex rules (a prefix regex on an indexed array is a bounded range of that index). The
+/// manual's equality-sort-range rule (ESR: equality keys first, then the sort keys, then range keys), its index-prefix
+/// rule (an index serves queries on any prefix of its keys, so an index that is a prefix of another only costs) and
+/// its multikey and anchored-regex rules (a prefix regex on an indexed array is a bounded range of that index). The
 /// stand-in has no explain, so the test holds the index definitions and the listing's own filter and sort to the
-/// table: the index must exist, must be led by the filter's equality field and carry the sort's keys in order, and
-/// every field the filter names must be in it.
+/// table: an index must start with the expected keys, must be led by the filter's equality field and carry the sort's
+/// keys in order, and every field the filter names must be in it.
 /// </summary>
 public sealed class BookQueryShapeTests
 {
     public static TheoryData<string, string, string> Shapes => new()
     {
         // query string, sort, the expected index's keys
-        { "", "title", "titleKey, _id" },
+        { "", "title", "titleKey, _id" },                                   // a prefix of titleKey, _id, yearKey
         { "", "-publishedYear", "yearKey, _id" },
-        { "", "createdAt", "createdAt, _id" },
+        { "", "createdAt", "createdAt, _id" },                              // a prefix of createdAt, _id, yearKey
         { "author=Ann", "title", "authorKeys, titleKey, _id" },
         { "author=Ann", "publishedYear", "authorKeys, yearKey, _id" },
         { "author=Ann", "-createdAt", "authorKeys, createdAt, _id" },
@@ -47,7 +48,7 @@ public sealed class BookQueryShapeTests
         foreach (var alternative in expected.Split(" | "))
         {
             var keys = alternative.Split(", ");
-            Assert.Contains(keys, indexes); // the index exists, keys in this order
+            Assert.Contains(indexes, index => index.Take(keys.Length).SequenceEqual(keys)); // an index starts with these keys, in this order
         }
 
         if (!expected.Contains(" | ", StringComparison.Ordinal))
@@ -61,6 +62,52 @@ public sealed class BookQueryShapeTests
 
         var indexed = expected.Split(" | ").SelectMany(alternative => alternative.Split(", ")).ToHashSet();
         Assert.Subset(indexed, filterFields); // the filter names no field the index cannot bound or check
+    }
+
+    /// <summary>What each index is for: the shapes above that it serves, or the other reader it has.</summary>
+    public static TheoryData<string, string> IndexUses => new()
+    {
+        { BookIndexes.IsbnIndexName, "uniqueness of the ISBN; GET /api/books/by-isbn/{isbn}" },
+        { "year_id", "sort=publishedYear; yearFrom/yearTo under it" },
+        { "authors_title_id", "author= under sort=title" },
+        { "authors_year_id", "author= under sort=publishedYear" },
+        { "authors_created_id", "author= under sort=createdAt" },
+        { "tags_title_id", "tag= under sort=title" },
+        { "tags_year_id", "tag= under sort=publishedYear" },
+        { "tags_created_id", "tag= under sort=createdAt" },
+        { "title_id_year", "sort=title (its prefix); yearTo/yearFrom under it" },
+        { "created_id_year", "sort=createdAt (its prefix); yearTo/yearFrom under it" },
+        { "title_words", "q= (title words)" },
+        { "author_words", "q= (author words)" },
+        { BookIndexes.WordsVersionIndexName, "the search-words backfill: books whose words are outdated" },
+    };
+
+    [Fact]
+    public void Every_index_has_a_listed_use_and_none_is_a_prefix_of_another()
+    {
+        var names = BookIndexes.Models.Select(model => model.Options.Name).ToList();
+        var keys = BookIndexes.Models.Select(model => Fields(model.Keys.Render(Args()))).ToList();
+
+        Assert.Equal(IndexUses.Select(row => row.Data.Item1).Order(), names.Order());
+        for (var i = 0; i < keys.Count; i++)
+        {
+            for (var j = 0; j < keys.Count; j++)
+            {
+                Assert.False(i != j && keys[j].Take(keys[i].Length).SequenceEqual(keys[i]), $"{names[i]} is a prefix of {names[j]}");
+            }
+        }
+    }
+
+    // The backfill's batch finds outdated books by their words' version alone, which an index leads with: each batch
+    // is an index range as long as the books still to do, and once every book is current, an empty range.
+    [Fact]
+    public void The_backfill_finds_outdated_books_through_the_words_version_index()
+    {
+        var filterFields = FieldsIn(BookWordsBackfill.Outdated.Render(Args())).ToHashSet();
+        var index = BookIndexes.Models.Single(model => model.Options.Name == BookIndexes.WordsVersionIndexName);
+
+        Assert.Equal(["wordsVersion"], filterFields);
+        Assert.Equal("wordsVersion", Fields(index.Keys.Render(Args()))[0]);
     }
 
     [Fact]
@@ -109,5 +156,5 @@ public sealed class BookQueryShapeTests
         {
             "$and" or "$or" or "$nor" => element.Value.AsBsonArray.SelectMany(clause => FieldsIn(clause.AsBsonDocument)),
             _ => [element.Name],
-        });
+        }).Distinct();
 }

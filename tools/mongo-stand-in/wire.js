@@ -121,6 +121,14 @@ function request(document) {
   return { requestId, message: frame(requestId, 0, OP_MSG, Buffer.concat([Buffer.alloc(4), Buffer.from([0]), BSON.serialize(document)])) };
 }
 
+// A request re-encoded with a changed body, keeping its id and flags; its document sequences are folded into the body
+// (an array field of the same name), which mongod takes alike (OP_MSG, kind 0 and kind 1 sections).
+function reencodeRequest(request, document) {
+  const flags = Buffer.alloc(4);
+  flags.writeUInt32LE(request.flags & MORE_TO_COME, 0);
+  return frame(request.requestId, 0, OP_MSG, Buffer.concat([flags, Buffer.from([0]), BSON.serialize({ ...document, ...request.sequences })]));
+}
+
 // A response re-encoded with a changed document, keeping its ids and, for OP_MSG, its moreToCome flag.
 function reencode(response, document) {
   const bson = BSON.serialize(document);
@@ -135,4 +143,4 @@ function reencode(response, document) {
   return frame(response.requestId, response.responseTo, OP_MSG, Buffer.concat([flags, Buffer.from([0]), bson]));
 }
 
-module.exports = { OP_MSG, OP_QUERY, MORE_TO_COME, HEADER, framer, header, commandName, decode, reply, request, reencode };
+module.exports = { OP_MSG, OP_QUERY, MORE_TO_COME, HEADER, framer, header, commandName, decode, reply, request, reencode, reencodeRequest };
