@@ -38,6 +38,10 @@ public sealed class BookQueryLimits : IDisposable
     public FindOneAndUpdateOptions<Book> UpdateOptions() =>
         new() { ReturnDocument = ReturnDocument.After, MaxTime = TimeLimit };
 
+    /// <summary>A delete by findAndModify, bounded by <see cref="TimeLimit"/>, returning only the deleted book's id.</summary>
+    public FindOneAndDeleteOptions<Book, MongoDB.Bson.BsonDocument> DeleteOptions =>
+        new() { MaxTime = TimeLimit, Projection = Builders<Book>.Projection.Include(b => b.Id) };
+
     /// <summary>
     /// The collection, with every write's wait for its write concern bounded by <see cref="TimeLimit"/> (wtimeout).
     /// Without it, a write under <c>w: "majority"</c> (MongoDB 5.0's default on a replica set) waits with no limit while

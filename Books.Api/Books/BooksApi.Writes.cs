@@ -131,9 +131,10 @@ public static partial class BooksApi
             return BookNotFound(id);
         }
 
+        // findAndModify rather than delete: it carries maxTimeMS, which the driver's delete does not take.
         var preconditions = BookPreconditions.Read(context.Request);
-        var result = await books.DeleteOneAsync(ById(objectId) & preconditions.VersionFilter(), cancellationToken);
-        return result.DeletedCount == 1
+        var deleted = await books.FindOneAndDeleteAsync(ById(objectId) & preconditions.VersionFilter(), limits.DeleteOptions, cancellationToken);
+        return deleted is not null
             ? TypedResults.NoContent()
             : await NotFoundOrStaleAsync(id, objectId, preconditions, books, limits, cancellationToken);
     }
