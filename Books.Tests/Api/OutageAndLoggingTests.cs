@@ -90,4 +90,79 @@ public sealed class OutageAndLoggingTests
         Assert.Contains(api.Services.GetFakeLogCollector().GetSnapshot(),
             log => log.Message.Contains("uses server(s) from the DNS SRV record _mongodb._tcp.cluster0.books.invalid, database booksdb", StringComparison.Ordinal));
     }
+
+    // MongoDB's connection-string specification (SRV): the driver reads the host's TXT record too. A resolver that never
+    // answers held books-api's startup 15.5 s and then stopped it (DnsResponseException from the client's settings).
+    // Run as a deployment runs it, the built books-api in a process of its own whose /etc/resolv.conf names a resolver
+    // on this machine that reads every query and answers none: it serves within seconds, /alive answers, and /health
+    // says why it is not ready.
+    [Fact]
+    public async Task A_resolver_that_never_answers_neither_stops_nor_holds_the_startup()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        {
+            Assert.Skip("Needs root on Linux: the test gives books-api its own /etc/resolv.conf in a mount namespace (unshare -m).");
+        }
+
+        var resolver = new System.Net.IPEndPoint(IPAddress.Parse("127.77.0.53"), 53);
+        using var silent = new System.Net.Sockets.UdpClient(resolver); // reads nothing, answers nothing
+        var resolvConf = Path.Combine(Path.GetTempPath(), $"resolv-{Guid.NewGuid():N}.conf");
+        await File.WriteAllTextAsync(resolvConf, $"nameserver {resolver.Address}\n", Cancellation);
+        var api = Path.Combine(BooksApiBuild.Directory, "Books.Api.dll");
+        var startInfo = new ProcessStartInfo("unshare", ["-m", "sh", "-c", $"mount --bind '{resolvConf}' /etc/resolv.conf && exec dotnet '{api}'"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = BooksApiBuild.Directory,
+        };
+        startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        startInfo.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        startInfo.Environment["ConnectionStrings__booksdb"] = "mongodb+srv://cluster0.books.example/booksdb?serverSelectionTimeoutMS=1000";
+        startInfo.Environment["Authentication__Schemes__Bearer__Authority"] = "http://127.0.0.1:1/";
+        startInfo.Environment["Authentication__Schemes__Bearer__ValidAudiences__0"] = "books-api";
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var process = new Process { StartInfo = startInfo };
+        DataReceivedEventHandler collect = (_, e) =>
+        {
+            if (e.Data is not { } line)
+            {
+                return;
+            }
+
+            output.Enqueue(line);
+            if (line.Contains("Now listening on: ", StringComparison.Ordinal))
+            {
+                listening.TrySetResult(new Uri(line[(line.IndexOf("Now listening on: ", StringComparison.Ordinal) + 18)..].Trim()));
+            }
+        };
+        process.OutputDataReceived += collect;
+        process.ErrorDataReceived += collect;
+        var clock = Stopwatch.StartNew();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(30), Cancellation);
+            var startedAfter = clock.Elapsed;
+            using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
+            using var alive = await client.GetAsync("/alive", Cancellation);
+            using var health = await client.GetAsync("/health", Cancellation);
+            var check = (await health.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("checks").GetProperty("MongoDB.Driver");
+
+            Assert.False(process.HasExited, string.Join("\n", output));
+            Assert.InRange(startedAfter, TimeSpan.Zero, TimeSpan.FromSeconds(15)); // the driver alone held it 15.5 s, then stopped it
+            Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+            Assert.StartsWith("The DNS TXT record of the mongodb+srv:// host could not be read at startup", check.GetProperty("description").GetString());
+            Assert.Contains(output, line => line.Contains("The DNS TXT record of cluster0.books.example could not be read within 5000 ms", StringComparison.Ordinal));
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+            File.Delete(resolvConf);
+        }
+    }
 }

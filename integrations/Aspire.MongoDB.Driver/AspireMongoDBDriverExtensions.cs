@@ -68,8 +68,9 @@ public static class AspireMongoDBDriverExtensions
                 $"is {settings.HealthCheckTimeout}; it must be a positive number of milliseconds.");
         }
 
+        var srv = url.Scheme == ConnectionStringScheme.MongoDBPlusSrv ? new MongoDBSrvOptions(MongoDBSrvOptions.DefaultLookupTimeout) : null;
         builder.Services.AddKeyedSingleton<IMongoClient>(serviceKey, (services, _) =>
-            CreateClient(services, url, settings, configureClientSettings));
+            CreateClient(services, url, srv, settings, configureClientSettings));
         builder.Services.AddSingleton(new MongoDBConnectionInfo(connectionName, url));
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MongoDBConnectionLog>());
 
@@ -94,7 +95,7 @@ public static class AspireMongoDBDriverExtensions
                     services.GetRequiredKeyedService<IMongoClient>(serviceKey),
                     url.DatabaseName ?? "admin",
                     timeout,
-                    url.Scheme == global::MongoDB.Driver.Core.Configuration.ConnectionStringScheme.MongoDBPlusSrv),
+                    srv),
                 failureStatus: null,
                 tags: null,
                 timeout: timeout));
@@ -120,10 +121,13 @@ public static class AspireMongoDBDriverExtensions
     private static MongoClient CreateClient(
         IServiceProvider services,
         MongoUrl url,
+        MongoDBSrvOptions? srv,
         MongoDBSettings settings,
         Action<MongoClientSettings>? configureClientSettings)
     {
-        var clientSettings = MongoClientSettings.FromUrl(url);
+        var clientSettings = srv?.SettingsFor(url, services.GetService<ILoggerFactory>()?.CreateLogger(typeof(MongoDBSrvOptions).FullName!)
+                ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)
+            ?? MongoClientSettings.FromUrl(url);
         if (settings.ConnectionString?.Contains("serverSelectionTimeoutMS=", StringComparison.OrdinalIgnoreCase) != true)
         {
             // The driver waits 30 s for a server by default; a web request should fail fast instead.

@@ -9,10 +9,11 @@ namespace Aspire.MongoDB.Driver;
 /// Pings the database through the application's own client, bounded by a timeout, without tracing the ping. For a
 /// <c>mongodb+srv://</c> connection string the client finds its servers through DNS, in the background (a failing
 /// lookup neither throws at startup nor stops the process); while DNS has given it no server, the check says so,
-/// since the driver's own error only shows an empty list of servers. The host is named in the startup log, not here:
-/// <c>/health</c> answers anyone.
+/// since the driver's own error only shows an empty list of servers; and when the host's TXT record could not be read
+/// at startup (<see cref="MongoDBSrvOptions"/>), the check fails saying so. The host is named in the startup log, not
+/// here: <c>/health</c> answers anyone.
 /// </summary>
-internal sealed class MongoDBHealthCheck(IMongoClient client, string databaseName, TimeSpan timeout, bool usesSrv) : IHealthCheck
+internal sealed class MongoDBHealthCheck(IMongoClient client, string databaseName, TimeSpan timeout, MongoDBSrvOptions? srv) : IHealthCheck
 {
     internal const string NoServerFromDns =
         "MongoDB ping failed: DNS has given no server for the mongodb+srv:// connection string yet (its SRV record is missing, "
@@ -22,6 +23,11 @@ internal sealed class MongoDBHealthCheck(IMongoClient client, string databaseNam
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (srv?.Failure is { } failure)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, failure);
+        }
+
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
 
@@ -43,7 +49,7 @@ internal sealed class MongoDBHealthCheck(IMongoClient client, string databaseNam
         catch (Exception ex) when (ex is MongoException or TimeoutException)
         {
             return new HealthCheckResult(context.Registration.FailureStatus,
-                usesSrv && client.Cluster.Description.Servers.Count == 0 ? NoServerFromDns : "MongoDB ping failed.", ex);
+                srv is not null && client.Cluster.Description.Servers.Count == 0 ? NoServerFromDns : "MongoDB ping failed.", ex);
         }
     }
 }
