@@ -7,6 +7,7 @@ using Books.Api.Books;
 using Books.Api.Security;
 using Books.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -220,6 +221,61 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
         Assert.All(stored, book => Assert.Equal(BookWords.Version, book.WordsVersion));
         Assert.All(stored, book => Assert.Equal(1, book.Version)); // derived fields: the representation did not change
         Assert.Contains(stored, book => book.TitleWords.SequenceEqual(["legende", "number1"]));
+    }
+
+    // The backfill keeps no position: each batch is the next books still outdated, found through the words_version
+    // index (BookQueryShapeTests holds the query to it; the stand-in has neither explain nor maxTimeMS to show a scan).
+    // More outdated books than two batches are all made again; then, with every book current, a start costs one find
+    // that returns nothing and no update.
+    [Fact]
+    public async Task The_backfill_walks_batches_to_the_end_and_then_costs_one_empty_find()
+    {
+        var connectionString = mongod.NewDatabase();
+        var url = MongoUrl.Create(connectionString);
+        const int Outdated = 2 * BookWordsBackfill.BatchSize + 100;
+        using (var direct = new MongoClient(url))
+        {
+            await direct.GetDatabase(url.DatabaseName).GetCollection<BsonDocument>("books").InsertManyAsync(
+                Enumerable.Range(0, Outdated).Select(i => new BsonDocument(TestBooks.Stored(ObjectId.GenerateNewId(), TestBooks.NewIsbn()))
+                {
+                    ["title"] = $"Øresund {i}", ["wordsVersion"] = 1,
+                }), cancellationToken: Cancellation);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        await using (var first = BooksApiHost.Create(connectionString, services => services.AddFakeLogging()))
+        {
+            using var client = first.CreateClient();
+            await Eventually.TrueAsync(() => Task.FromResult(first.Services.GetFakeLogCollector().GetSnapshot()
+                .Any(r => r.Message == $"Search words and keys made again for {Outdated} books, by the rules of version {BookWords.Version}.")),
+                "every outdated book made again", timeout.Token);
+            var stored = first.Services.GetRequiredService<IMongoCollection<Book>>();
+            Assert.Equal(0, await stored.CountDocumentsAsync(BookWordsBackfill.Outdated, cancellationToken: timeout.Token));
+            Assert.Equal(Outdated, await stored.CountDocumentsAsync(b => b.TitleKey.StartsWith("oresund "), cancellationToken: timeout.Token));
+        }
+
+        // Counted, not failed: held 0 ms, then run.
+        var books = $"{url.DatabaseName}.books";
+        BsonDocument Count(string command) => new()
+        {
+            ["failCommands"] = new BsonArray { command }, ["namespace"] = books, ["blockConnection"] = true, ["blockTimeMS"] = 0,
+        };
+        var findsBefore = await mongod.ConfigureFailPointAsync("failCommand", "alwaysOn", Count("find"), timeout.Token);
+        try
+        {
+            await using var second = BooksApiHost.Create(connectionString, services => services.AddFakeLogging());
+            using var client = second.CreateClient();
+            await Eventually.TrueAsync(() => Task.FromResult(second.Services.GetFakeLogCollector().GetSnapshot()
+                .Any(r => r.Message.StartsWith("Search words and keys made again for 0 books", StringComparison.Ordinal))),
+                "the backfill's run over current books", timeout.Token);
+
+            Assert.Equal(1, await mongod.ConfigureFailPointAsync("failCommand", "off", Count("find"), timeout.Token) - findsBefore);
+        }
+        finally
+        {
+            await mongod.ConfigureFailPointAsync("failCommand", "off", Count("find"), CancellationToken.None);
+        }
     }
 
     // The backfill reads a book, then writes its words only if the book is still at the version it read (the MongoDB
