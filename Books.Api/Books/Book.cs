@@ -19,61 +19,61 @@ public sealed class Book
     [BsonId]
     public ObjectId Id { get; init; }
 
-    [BsonElement("isbn")]
+    [BsonElement(BookElements.Isbn)]
     public required string Isbn { get; init; }
 
-    [BsonElement("title")]
+    [BsonElement(BookElements.Title)]
     public required string Title { get; init; }
 
-    [BsonElement("titleKey")]
+    [BsonElement(BookElements.TitleKey)]
     public required string TitleKey { get; init; }
 
-    [BsonElement("authors")]
+    [BsonElement(BookElements.Authors)]
     public required string[] Authors { get; init; }
 
-    [BsonElement("authorKeys")]
+    [BsonElement(BookElements.AuthorKeys)]
     public required string[] AuthorKeys { get; init; }
 
     /// <summary>The title's search words (<see cref="BookWords"/>); empty on a book stored before they existed, until the backfill.</summary>
-    [BsonElement("titleWords")]
+    [BsonElement(BookElements.TitleWords)]
     public string[] TitleWords { get; init; } = [];
 
     /// <summary>The authors' search words (<see cref="BookWords"/>).</summary>
-    [BsonElement("authorWords")]
+    [BsonElement(BookElements.AuthorWords)]
     public string[] AuthorWords { get; init; } = [];
 
     /// <summary>The <see cref="BookWords.Version"/> both word lists and the title and author keys were made by; 0 on a book stored before 1.1.0.</summary>
-    [BsonElement("wordsVersion")]
+    [BsonElement(BookElements.WordsVersion)]
     public int WordsVersion { get; init; }
 
-    [BsonElement("publishedYear"), BsonIgnoreIfNull]
+    [BsonElement(BookElements.PublishedYear), BsonIgnoreIfNull]
     public int? PublishedYear { get; init; }
 
     /// <summary>The year, or 0 when unknown: a sort key that is never null, so keyset cursors stay simple.</summary>
-    [BsonElement("yearKey")]
+    [BsonElement(BookElements.YearKey)]
     public int YearKey { get; init; }
 
-    [BsonElement("publisher"), BsonIgnoreIfNull]
+    [BsonElement(BookElements.Publisher), BsonIgnoreIfNull]
     public string? Publisher { get; init; }
 
-    [BsonElement("language"), BsonIgnoreIfNull]
+    [BsonElement(BookElements.Language), BsonIgnoreIfNull]
     public string? Language { get; init; }
 
-    [BsonElement("pageCount"), BsonIgnoreIfNull]
+    [BsonElement(BookElements.PageCount), BsonIgnoreIfNull]
     public int? PageCount { get; init; }
 
-    [BsonElement("tags")]
+    [BsonElement(BookElements.Tags)]
     public required string[] Tags { get; init; }
 
-    [BsonElement("summary"), BsonIgnoreIfNull]
+    [BsonElement(BookElements.Summary), BsonIgnoreIfNull]
     public string? Summary { get; init; }
 
-    [BsonElement("createdAt")]
+    [BsonElement(BookElements.CreatedAt)]
     public DateTime CreatedAt { get; init; }
 
-    [BsonElement("updatedAt")]
+    [BsonElement(BookElements.UpdatedAt)]
     public DateTime UpdatedAt { get; init; }
 
-    [BsonElement("version")]
+    [BsonElement(BookElements.Version)]
     public long Version { get; init; }
 }

@@ -1,3 +1,4 @@
+using Books.Api.Http;
 using Books.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MongoDB.Driver;
@@ -16,7 +17,7 @@ public static class BooksAdminApi
         admin.MapPost("/seed", SeedSampleBooks)
             .WithName(nameof(SeedSampleBooks))
             .RequireAdmin()
-            .AddEndpointFilter(BookIndexes.WaitForIsbnIndex)
+            .AddEndpointFilter(WritesWaitForIsbnIndex.InvokeAsync)
             .WithSummary("Load the sample books")
             .WithDescription("Idempotent: inserts the shipped sample books whose ISBN is not stored yet. Needs the books.admin scope.");
 

@@ -1,3 +1,5 @@
+using Books.Api.Database;
+using Books.Api.Limits;
 using System.ComponentModel;
 using System.Net.Mime;
 using System.Text.Json;

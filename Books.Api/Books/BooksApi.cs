@@ -1,3 +1,4 @@
+using Books.Api.Limits;
 using System.ComponentModel;
 using System.Net.Mime;
 using System.Text.Json;
@@ -53,7 +54,7 @@ public static partial class BooksApi
             .WithSummary("Add a book")
             .WithDescription("Answers 201 with the stored book, its Location and ETag; 409 when another book has the same ISBN.")
             .RequireWriter()
-            .AddEndpointFilter(BookIndexes.WaitForIsbnIndex)
+            .AddEndpointFilter(WritesWaitForIsbnIndex.InvokeAsync)
             .ProducesBookBodyProblems();
 
         api.MapPut("/{id}", ReplaceBook)
@@ -62,7 +63,7 @@ public static partial class BooksApi
             .WithDescription("Replaces every client-owned field. With If-Match, only if the book is still at that version.")
             .Accepts<BookRequest>(MediaTypeNames.Application.Json)
             .RequireWriter()
-            .AddEndpointFilter(BookIndexes.WaitForIsbnIndex)
+            .AddEndpointFilter(WritesWaitForIsbnIndex.InvokeAsync)
             .ProducesBookBodyProblems()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
@@ -73,7 +74,7 @@ public static partial class BooksApi
             .WithDescription("An RFC 7396 merge patch: fields given are set, fields given as null are removed. With If-Match, only if the book is still at that version.")
             .Accepts<BookPatchRequest>(MergePatchMediaType)
             .RequireWriter()
-            .AddEndpointFilter(BookIndexes.WaitForIsbnIndex)
+            .AddEndpointFilter(WritesWaitForIsbnIndex.InvokeAsync)
             .ProducesBookBodyProblems()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);

@@ -1,6 +1,7 @@
 using Books.Settings;
 using Books.Api.Database;
 using Books.Api.Http;
+using Books.Api.Limits;
 using OpenTelemetry.Metrics;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -43,9 +44,10 @@ public static class BooksServiceCollectionExtensions
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(BooksMetrics.MeterName));
 
         builder.AddValidatedSettings<IndexSettings>(IndexSettings.SectionName);
-        builder.Services.AddSingleton<BookIndexes>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<BookIndexes>());
-        builder.Services.AddHealthChecks().AddCheck<BookIndexes>(BookIndexes.HealthCheckName);
+        builder.Services.AddSingleton<BookIndexStatus>();
+        builder.Services.AddSingleton<BookIndexRefusals>();
+        builder.Services.AddHostedService<BookIndexBuilder>();
+        builder.Services.AddHealthChecks().AddCheck<BookIndexesHealthCheck>(BookIndexesHealthCheck.Name);
         builder.Services.AddHostedService<BookWordsBackfill>();
 
         // Binding failures throw, so BadRequestExceptionHandler can say what was wrong.

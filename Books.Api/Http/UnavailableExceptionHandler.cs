@@ -1,3 +1,4 @@
+using Books.Api.Limits;
 using Books.Api.Books;
 using Books.Api.Database;
 using Books.Api.Security;

@@ -1,3 +1,5 @@
+using Books.Api.Database;
+using Books.Api.Limits;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -138,7 +140,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
             Assert.Contains(message, detail);
             Assert.Contains(remedy, detail);
             var logged = api.Services.GetFakeLogCollector().GetSnapshot()
-                .Where(r => r.Message.StartsWith($"{BookIndexes.IsbnIndexName} cannot be created (MongoDB error {code})", StringComparison.Ordinal)).ToList();
+                .Where(r => r.Message.StartsWith($"{BookIndexModels.IsbnIndexName} cannot be created (MongoDB error {code})", StringComparison.Ordinal)).ToList();
             Assert.Single(logged); // once per change of state, not once per try
         }
         finally
@@ -178,7 +180,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
 
             Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode); // isbn_1 guards it
             Assert.Contains(api.Services.GetFakeLogCollector().GetSnapshot(),
-                r => r.Message == $"The existing index isbn_1 has the key and options of {BookIndexes.IsbnIndexName}, and serves as it.");
+                r => r.Message == $"The existing index isbn_1 has the key and options of {BookIndexModels.IsbnIndexName}, and serves as it.");
         }
         finally
         {
@@ -243,7 +245,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
 
         TestContext.Current.SendDiagnosticMessage($"writes resumed {clock.ElapsedMilliseconds} ms after the duplicate was removed");
         Assert.All(reads, status => Assert.Equal(HttpStatusCode.OK, status)); // reads and readiness, the whole time
-        Assert.Contains(api.Services.GetFakeLogCollector().GetSnapshot(), r => r.Message == $"{BookIndexes.IsbnIndexName} exists now.");
+        Assert.Contains(api.Services.GetFakeLogCollector().GetSnapshot(), r => r.Message == $"{BookIndexModels.IsbnIndexName} exists now.");
     }
 
     // MongoDB manual, createIndexes: each command builds its indexes in one scan of the collection.
@@ -316,7 +318,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
             ["failCommands"] = new BsonArray { "createIndexes" }, ["namespace"] = books, ["blockConnection"] = true, ["blockTimeMS"] = 3000,
         };
         await mongod.ConfigureFailPointAsync("failCommand", new BsonDocument("times", 1), holdRebuild, Cancellation);
-        var dropped = new BsonDocument { ["namespace"] = books, ["name"] = BookIndexes.IsbnIndexName };
+        var dropped = new BsonDocument { ["namespace"] = books, ["name"] = BookIndexModels.IsbnIndexName };
         try
         {
             await mongod.ConfigureFailPointAsync("indexDropped", "alwaysOn", dropped, Cancellation);
@@ -336,8 +338,8 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
 
             Assert.Contains("The unique ISBN index has gone", detail);
             var logs = api.Services.GetFakeLogCollector().GetSnapshot().Select(r => r.Message).ToList();
-            Assert.Contains($"{BookIndexes.IsbnIndexName} has gone from the books collection; writes that store a book wait until it is built again.", logs);
-            Assert.Contains($"{BookIndexes.IsbnIndexName} exists now.", logs);
+            Assert.Contains($"{BookIndexModels.IsbnIndexName} has gone from the books collection; writes that store a book wait until it is built again.", logs);
+            Assert.Contains($"{BookIndexModels.IsbnIndexName} exists now.", logs);
         }
         finally
         {
@@ -353,7 +355,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
     [InlineData("2", "2")]
     [InlineData("eastCoast", "eastCoast")]
     public void The_commit_quorum_setting_is_passed_to_createIndexes_as_written(string? setting, string? sent) =>
-        Assert.Equal(sent, BookIndexes.CommitQuorum(setting)?.ToBsonValue().ToString());
+        Assert.Equal(sent, BookIndexModels.CommitQuorum(setting)?.ToBsonValue().ToString());
 
 
     /// <summary>mongod's failCommand fail point for createIndexes on this test's books collection only.</summary>
@@ -368,7 +370,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
     private static async Task<(string? Status, string? Description)> IndexCheckAsync(HttpClient client, CancellationToken cancellationToken)
     {
         using var health = await client.GetAsync("/health", cancellationToken);
-        var check = (await health.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("checks").GetProperty(BookIndexes.HealthCheckName);
+        var check = (await health.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("checks").GetProperty(BookIndexesHealthCheck.Name);
         return (check.GetProperty("status").GetString(), check.TryGetProperty("description", out var description) ? description.GetString() : null);
     }
 

@@ -1,3 +1,4 @@
+using Books.Api.Database;
 using Books.Settings;
 using System.Diagnostics;
 using System.Net;

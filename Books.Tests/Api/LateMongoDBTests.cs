@@ -1,3 +1,4 @@
+using Books.Api.Database;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -19,7 +20,7 @@ public sealed class LateMongoDBTests(MongodStandInFixture mongod)
         // gives up after 1 s rather than the default 5 s: the first one has to fail, and the time is all wait.
         var serverSelection = TimeSpan.FromSeconds(1);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(BookIndexes.MaxRetryDelay + serverSelection * 2 + TimeSpan.FromSeconds(10));
+        timeout.CancelAfter(BookIndexBuilder.MaxRetryDelay + serverSelection * 2 + TimeSpan.FromSeconds(10));
         await using var late = new GatedTcpProxy(mongod.Port);
         await using var api = BooksApiHost.Create(
             $"mongodb://127.0.0.1:{late.Port}/books_{Guid.NewGuid():N}?serverSelectionTimeoutMS={serverSelection.TotalMilliseconds}",
@@ -30,8 +31,8 @@ public sealed class LateMongoDBTests(MongodStandInFixture mongod)
         using var before = await client.GetAsync("/health", timeout.Token);
         var checksBefore = (await before.Content.ReadFromJsonAsync<JsonElement>(timeout.Token)).GetProperty("checks");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, before.StatusCode);
-        Assert.Equal("Unhealthy", checksBefore.GetProperty(BookIndexes.HealthCheckName).GetProperty("status").GetString());
-        Assert.StartsWith("Writes wait for the unique ISBN index.", checksBefore.GetProperty(BookIndexes.HealthCheckName).GetProperty("description").GetString());
+        Assert.Equal("Unhealthy", checksBefore.GetProperty(BookIndexesHealthCheck.Name).GetProperty("status").GetString());
+        Assert.StartsWith("Writes wait for the unique ISBN index.", checksBefore.GetProperty(BookIndexesHealthCheck.Name).GetProperty("description").GetString());
 
         // Let an attempt fail first, so that what is tested is the retry, not a first attempt that outwaits the gap.
         await Eventually.TrueAsync(
@@ -39,7 +40,7 @@ public sealed class LateMongoDBTests(MongodStandInFixture mongod)
             "an index attempt failed", timeout.Token);
         late.Open();
         await Eventually.StatusAsync(client, "/health", HttpStatusCode.OK, timeout.Token); // the unique ISBN index: ready
-        await Eventually.TrueAsync(() => logs.GetSnapshot().Any(r => r.Message == $"Books indexes ensured ({BookIndexes.Models.Count + 1})."),
+        await Eventually.TrueAsync(() => logs.GetSnapshot().Any(r => r.Message == $"Books indexes ensured ({BookIndexModels.Models.Count + 1})."),
             "every index ensured", timeout.Token);
 
         // Ready means indexed: the unique ISBN index is there, so a duplicate is refused.

@@ -1,3 +1,4 @@
+using Books.Api.Limits;
 using Books.Settings;
 using Books.Api;
 using System.Net;

@@ -1,3 +1,4 @@
+using Books.Api.Database;
 using System.Net;
 using System.Net.Http.Json;
 using Aspire.Hosting;
@@ -108,7 +109,7 @@ public sealed class StoredDuplicatesTests(StoredDuplicatesTests.DuplicatesStored
         Reports.Write("stored-duplicates", $"stored duplicates: writes resumed on both replicas {clock.Elapsed.TotalSeconds:0.0} s after the extra book was removed; "
             + $"{readsAndProbes.Count} reads and readiness probes during the test, {readsAndProbes.Count(r => r.Status == HttpStatusCode.OK)} of them 200");
         Assert.All(readsAndProbes, r => Assert.True(r.Status == HttpStatusCode.OK, $"a {r.What} answered {(int)r.Status}"));
-        Assert.True(clock.Elapsed < BookIndexes.OperatorRetryDelay, $"writes resumed after {clock.Elapsed}");
+        Assert.True(clock.Elapsed < BookIndexBuilder.OperatorRetryDelay, $"writes resumed after {clock.Elapsed}");
         var sameIsbn = TestBooks.Body();
         sameIsbn["isbn"] = fixture.Isbn;
         using var third = await client.PostAsJsonAsync("/api/books", sameIsbn, timeout.Token);

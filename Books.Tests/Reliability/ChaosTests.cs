@@ -1,3 +1,4 @@
+using Books.Api.Limits;
 using Books.Settings;
 using System.Collections.Concurrent;
 using System.Diagnostics;

@@ -1,3 +1,4 @@
+using Books.Api.Database;
 using Books.Api.Books;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
@@ -41,7 +42,7 @@ public sealed class BookQueryShapeTests
     public void Every_listing_shape_has_an_index_that_bounds_it(string query, string sort, string expected)
     {
         var listing = Parse($"{query}&sort={sort}");
-        var indexes = BookIndexes.Models.Select(model => Fields(model.Keys.Render(Args()))).ToList();
+        var indexes = BookIndexModels.Models.Select(model => Fields(model.Keys.Render(Args()))).ToList();
         var filterFields = FieldsIn(listing.Filter.Render(Args())).ToHashSet();
         var sortFields = Fields(listing.Order.Render(Args()));
 
@@ -67,7 +68,7 @@ public sealed class BookQueryShapeTests
     /// <summary>What each index is for: the shapes above that it serves, or the other reader it has.</summary>
     public static TheoryData<string, string> IndexUses => new()
     {
-        { BookIndexes.IsbnIndexName, "uniqueness of the ISBN; GET /api/books/by-isbn/{isbn}" },
+        { BookIndexModels.IsbnIndexName, "uniqueness of the ISBN; GET /api/books/by-isbn/{isbn}" },
         { "year_id", "sort=publishedYear; yearFrom/yearTo under it" },
         { "authors_title_id", "author= under sort=title" },
         { "authors_year_id", "author= under sort=publishedYear" },
@@ -79,14 +80,14 @@ public sealed class BookQueryShapeTests
         { "created_id_year", "sort=createdAt (its prefix); yearTo/yearFrom under it" },
         { "title_words", "q= (title words)" },
         { "author_words", "q= (author words)" },
-        { BookIndexes.WordsVersionIndexName, "the search-words backfill: books whose words are outdated" },
+        { BookIndexModels.WordsVersionIndexName, "the search-words backfill: books whose words are outdated" },
     };
 
     [Fact]
     public void Every_index_has_a_listed_use_and_none_is_a_prefix_of_another()
     {
-        var names = BookIndexes.Models.Select(model => model.Options.Name).ToList();
-        var keys = BookIndexes.Models.Select(model => Fields(model.Keys.Render(Args()))).ToList();
+        var names = BookIndexModels.Models.Select(model => model.Options.Name).ToList();
+        var keys = BookIndexModels.Models.Select(model => Fields(model.Keys.Render(Args()))).ToList();
 
         Assert.Equal(IndexUses.Select(row => row.Data.Item1).Order(), names.Order());
         for (var i = 0; i < keys.Count; i++)
@@ -104,7 +105,7 @@ public sealed class BookQueryShapeTests
     public void The_backfill_finds_outdated_books_through_the_words_version_index()
     {
         var filterFields = FieldsIn(BookWordsBackfill.Outdated.Render(Args())).ToHashSet();
-        var index = BookIndexes.Models.Single(model => model.Options.Name == BookIndexes.WordsVersionIndexName);
+        var index = BookIndexModels.Models.Single(model => model.Options.Name == BookIndexModels.WordsVersionIndexName);
 
         Assert.Equal(["wordsVersion"], filterFields);
         Assert.Equal("wordsVersion", Fields(index.Keys.Render(Args()))[0]);

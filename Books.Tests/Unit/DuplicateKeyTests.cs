@@ -1,3 +1,4 @@
+using Books.Api.Database;
 using System.Net;
 using System.Reflection;
 using Books.Api.Books;

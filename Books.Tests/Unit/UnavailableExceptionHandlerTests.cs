@@ -1,3 +1,4 @@
+using Books.Api.Limits;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;

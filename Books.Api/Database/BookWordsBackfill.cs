@@ -1,6 +1,9 @@
 using MongoDB.Driver;
 
-namespace Books.Api.Books;
+using Books.Api.Books;
+using Books.Api.Limits;
+
+namespace Books.Api.Database;
 
 /// <summary>
 /// Makes the search words and the sort and filter keys again for books made by older rules than
@@ -31,7 +34,7 @@ public sealed partial class BookWordsBackfill(IMongoCollection<Book> books, Book
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var delay = BookIndexes.FirstRetryDelay;
+        var delay = BookIndexBuilder.FirstRetryDelay;
         var filled = 0;
         var fruitless = 0;
         while (!stoppingToken.IsCancellationRequested)
@@ -60,7 +63,7 @@ public sealed partial class BookWordsBackfill(IMongoCollection<Book> books, Book
             {
                 LogFailed(ex, delay.TotalSeconds);
                 await Task.Delay(delay, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, BookIndexes.MaxRetryDelay.Ticks));
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, BookIndexBuilder.MaxRetryDelay.Ticks));
             }
         }
     }

@@ -3,7 +3,9 @@ using Books.Settings;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 
-namespace Books.Api.Books;
+using Books.Api.Books;
+
+namespace Books.Api.Limits;
 
 /// <summary>
 /// Bounds on the work one request can make MongoDB do (OWASP API4:2023, unrestricted resource consumption): every

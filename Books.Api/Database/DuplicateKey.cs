@@ -1,6 +1,6 @@
 using MongoDB.Driver;
 
-namespace Books.Api.Books;
+namespace Books.Api.Database;
 
 /// <summary>
 /// Recognises a unique-index violation in each form the driver reports it for the API's single-document
@@ -10,12 +10,10 @@ namespace Books.Api.Books;
 /// </summary>
 public static class DuplicateKey
 {
-    public const int ErrorCode = 11000;
-
     public static bool Is(Exception exception) => exception switch
     {
         MongoWriteException write => write.WriteError?.Category == ServerErrorCategory.DuplicateKey,
-        MongoCommandException command => command.Code == ErrorCode,
+        MongoCommandException command => command.Code == MongoErrorCodes.DuplicateKey,
         _ => false,
     };
 }

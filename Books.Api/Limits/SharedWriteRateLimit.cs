@@ -1,3 +1,5 @@
+using Books.Api.Security;
+using Books.Api.Database;
 using Books.Api.Http;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -7,24 +9,7 @@ using MongoDB.Bson;
 using MongoDB.Bson.Serialization.Attributes;
 using MongoDB.Driver;
 
-namespace Books.Api.Security;
-
-/// <summary>
-/// One caller's admitted writes, as kept in MongoDB: a fixed number of slots (the limit), each the time of an
-/// admitted write in Unix milliseconds, or 0 when unused.
-/// </summary>
-public sealed record WriteLog(
-    [property: BsonId] string Id,
-    [property: BsonElement("log")] long[] Log,
-    [property: BsonElement("expiresAt")] DateTime ExpiresAt)
-{
-    public const string CollectionName = "write_rate_limits";
-
-    /// <summary>A caller's log is removed by MongoDB's TTL monitor once its last write is a window old.</summary>
-    public static CreateIndexModel<WriteLog> ExpiryIndex { get; } = new(
-        Builders<WriteLog>.IndexKeys.Ascending(w => w.ExpiresAt),
-        new CreateIndexOptions { Name = "expiresAt_ttl", ExpireAfter = TimeSpan.Zero });
-}
+namespace Books.Api.Limits;
 
 /// <summary>
 /// At most <c>permits</c> writes per caller in any span of one window's length, closed at both ends (a sliding log:
