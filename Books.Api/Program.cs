@@ -1,6 +1,7 @@
 using Books.Api.Books;
 using Books.Api.Database;
 using Books.Api.Http;
+using Books.Api.Limits;
 using Books.Api.OpenApi;
 using Books.Api.Security;
 using Books.Settings;
@@ -13,6 +14,7 @@ builder.AddServiceDefaults();
 builder.AddBooksFrontDoor();
 builder.AddMongoDBClient(BooksApiSettings.DatabaseConnectionName, configureClientSettings: BooksMongoClientSettings.Configure(builder));
 builder.AddBooks();
+builder.AddBooksLimits();
 builder.AddBooksSecurity();
 
 builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = BooksProblems.Explain);
@@ -24,6 +26,7 @@ app.UseBooksMetrics();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseBooksFrontDoor();
+app.UseBooksLimits();
 app.UseBooksSecurity();
 
 app.MapOpenApi();

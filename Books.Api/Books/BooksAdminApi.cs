@@ -1,3 +1,4 @@
+using Books.Api.Limits;
 using Books.Api.Http;
 using Books.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,13 +11,15 @@ public static class BooksAdminApi
 {
     public static RouteGroupBuilder MapBooksAdminApi(this IEndpointRouteBuilder app, IHostEnvironment environment)
     {
+        // Admin calls spend the caller's write budget like any write.
         var admin = app.MapGroup("/api/admin/books")
             .WithTags("Admin")
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireAdmin()
+            .WithWriteLimit();
 
         admin.MapPost("/seed", SeedSampleBooks)
             .WithName(nameof(SeedSampleBooks))
-            .RequireAdmin()
             .AddEndpointFilter(WritesWaitForIsbnIndex.InvokeAsync)
             .WithSummary("Load the sample books")
             .WithDescription("Idempotent: inserts the shipped sample books whose ISBN is not stored yet. Needs the books.admin scope.");
@@ -25,7 +28,6 @@ public static class BooksAdminApi
         {
             admin.MapDelete("/", DeleteAllBooks)
                 .WithName(nameof(DeleteAllBooks))
-                .RequireAdmin()
                 .WithSummary("Delete every book (Development only)")
                 .ExcludeFromDescription(); // not part of the published contract, which is the same in every environment
         }

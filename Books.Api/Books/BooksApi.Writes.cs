@@ -36,7 +36,7 @@ public static partial class BooksApi
         }
         catch (MongoException ex) when (DuplicateKey.Is(ex))
         {
-            return IsbnConflict(fields.Isbn);
+            return BooksProblems.DuplicateIsbn(fields.Isbn);
         }
 
         context.Response.Headers.ETag = BookETag.For(book.Version);
@@ -54,7 +54,7 @@ public static partial class BooksApi
     {
         if (!context.Request.HasJsonContentType())
         {
-            return UnsupportedMediaType($"PUT takes a book as JSON: send Content-Type: {MediaTypeNames.Application.Json}.");
+            return BooksProblems.UnsupportedMediaType($"PUT takes a book as JSON: send Content-Type: {MediaTypeNames.Application.Json}.");
         }
 
         // The body is read here rather than bound, so that a missing book (404) and a failed precondition (412)
@@ -68,12 +68,12 @@ public static partial class BooksApi
         }
         catch (JsonException ex)
         {
-            return await RefuseBodyAsync(id, preconditions, MalformedBody(BadRequestExceptionHandler.DescribeJson(ex)), books, limits, cancellationToken);
+            return await RefuseBodyAsync(id, preconditions, BooksProblems.MalformedBody(BadRequestExceptionHandler.DescribeJson(ex)), books, limits, cancellationToken);
         }
 
         if (request is null)
         {
-            return await RefuseBodyAsync(id, preconditions, MalformedBody("The body is null; PUT takes a book, a JSON object."), books, limits, cancellationToken);
+            return await RefuseBodyAsync(id, preconditions, BooksProblems.MalformedBody("The body is null; PUT takes a book, a JSON object."), books, limits, cancellationToken);
         }
 
         if (BookInput.Validate(request, now.Year, out var errors) is not { } fields)
@@ -94,7 +94,7 @@ public static partial class BooksApi
     {
         if (!IsMergePatch(context.Request.ContentType))
         {
-            return UnsupportedMediaType($"PATCH takes a JSON merge patch: send Content-Type: {MergePatchMediaType}.");
+            return BooksProblems.UnsupportedMediaType($"PATCH takes a JSON merge patch: send Content-Type: {MergePatchMediaType}.");
         }
 
         var preconditions = BookPreconditions.Read(context.Request);
@@ -105,7 +105,7 @@ public static partial class BooksApi
         }
         catch (JsonException ex)
         {
-            return await RefuseBodyAsync(id, preconditions, MalformedBody(BadRequestExceptionHandler.DescribeJson(ex)), books, limits, cancellationToken);
+            return await RefuseBodyAsync(id, preconditions, BooksProblems.MalformedBody(BadRequestExceptionHandler.DescribeJson(ex)), books, limits, cancellationToken);
         }
 
         using (patch)
@@ -130,7 +130,7 @@ public static partial class BooksApi
     {
         if (!ObjectId.TryParse(id, out var objectId))
         {
-            return BookNotFound(id);
+            return BooksProblems.BookNotFound(id);
         }
 
         // findAndModify rather than delete: it carries maxTimeMS, which the driver's delete does not take.
@@ -159,7 +159,7 @@ public static partial class BooksApi
     {
         if (!ObjectId.TryParse(id, out var objectId))
         {
-            return BookNotFound(id);
+            return BooksProblems.BookNotFound(id);
         }
 
         var allowed = ById(objectId) & preconditions.VersionFilter();
@@ -190,7 +190,7 @@ public static partial class BooksApi
         }
         catch (MongoException ex) when (DuplicateKey.Is(ex))
         {
-            return IsbnConflict(isbn);
+            return BooksProblems.DuplicateIsbn(isbn);
         }
 
         if (updated is null)
@@ -217,7 +217,7 @@ public static partial class BooksApi
         var current = await FindByIdAsync(id, books, limits, cancellationToken);
         if (current is null)
         {
-            return BookNotFound(id);
+            return BooksProblems.BookNotFound(id);
         }
 
         return preconditions.Allow(current.Version) ? bodyProblem : BookChanged(id, current.Version, preconditions);
@@ -236,7 +236,7 @@ public static partial class BooksApi
         var current = preconditions.Any || lostRace ? await books.Find(ById(objectId), limits.FindOptions).FirstOrDefaultAsync(cancellationToken) : null;
         if (current is null)
         {
-            return BookNotFound(id);
+            return BooksProblems.BookNotFound(id);
         }
 
         if (!preconditions.Allow(current.Version) || context is null)
@@ -244,23 +244,15 @@ public static partial class BooksApi
             return BookChanged(id, current.Version, preconditions);
         }
 
-        context.Response.Headers.RetryAfter = "1";
-        return BooksProblems.BookBusy.Result(BooksProblems.BookBusy.Detail(id));
+        context.Response.Headers.RetryAfter = RetryAfter.Header(RetryAfter.Contention);
+        return BooksProblems.BookBusy(id);
     }
 
+    /// <summary>412: If-Match named another version, or If-None-Match named this one.</summary>
     private static ProblemHttpResult BookChanged(string id, long version, BookPreconditions preconditions) =>
-        BooksProblems.BookChanged.Result(preconditions.IfMatchAllows(version) && preconditions.IfNoneMatchHits(version)
-                ? $"If-None-Match matches the current version of book '{id}' (its ETag is {BookETag.For(version)}), so nothing was done."
-                : BooksProblems.BookChanged.Detail(id, BookETag.For(version)));
-
-    private static ProblemHttpResult IsbnConflict(string? isbn) =>
-        BooksProblems.DuplicateIsbn.Result(isbn is null ? "Another book already has this ISBN." : BooksProblems.DuplicateIsbn.Detail(isbn));
-
-    private static ProblemHttpResult MalformedBody(string detail) =>
-        BooksProblems.MalformedBody.Result(detail);
-
-    private static ProblemHttpResult UnsupportedMediaType(string detail) =>
-        BooksProblems.UnsupportedMediaType.Result(detail);
+        preconditions.IfMatchAllows(version) && preconditions.IfNoneMatchHits(version)
+            ? BooksProblems.IfNoneMatchHit(id, BookETag.For(version))
+            : BooksProblems.BookChanged(id, BookETag.For(version));
 
     private static bool IsMergePatch(string? contentType) =>
         Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType)

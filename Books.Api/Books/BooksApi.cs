@@ -14,76 +14,73 @@ namespace Books.Api.Books;
 
 public static partial class BooksApi
 {
-    public const int MaxBodyBytes = 64 * 1024;
     public const string MergePatchMediaType = "application/merge-patch+json";
 
+    /// <summary>
+    /// The books resource: reads (anonymous, limited per address) and writes (a caller with the write scope, within
+    /// its write budget; those that store a book wait for the unique ISBN index), each convention declared once on its
+    /// group.
+    /// </summary>
     public static RouteGroupBuilder MapBooksApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/books")
             .WithTags("Books")
-            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .WithBodyLimit()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        var reads = api.MapGroup("").WithReadLimit();
+        var writes = api.MapGroup("").RequireWriter().WithWriteLimit();
+        var storing = writes.MapGroup("").AddEndpointFilter(WritesWaitForIsbnIndex.InvokeAsync);
 
-        api.MapGet("/", ListBooks)
+        reads.MapGet("/", ListBooks)
             .WithName(nameof(ListBooks))
-            .RequireReadLimit()
             .AddEndpointFilter(BookQueryLimits.LimitConcurrentListings)
             .WithSummary("List books")
             .WithDescription("Filters, sorts and pages through books with an opaque keyset cursor.")
             .ProducesValidationProblem();
 
-        api.MapGet("/{id}", GetBook)
+        reads.MapGet("/{id}", GetBook)
             .WithName(nameof(GetBook))
-            .RequireReadLimit()
             .WithSummary("Get a book by id")
             .WithDescription("Answers 304 when If-None-Match names the current ETag, 412 when If-Match does not.")
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
-        api.MapGet("/by-isbn/{isbn}", GetBookByIsbn)
+        reads.MapGet("/by-isbn/{isbn}", GetBookByIsbn)
             .WithName(nameof(GetBookByIsbn))
-            .RequireReadLimit()
             .WithSummary("Get a book by ISBN")
             .WithDescription("Any form of the ISBN finds the book: ISBN-10 or ISBN-13, with or without hyphens.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPost("/", CreateBook)
+        storing.MapPost("/", CreateBook)
             .WithName(nameof(CreateBook))
             .WithSummary("Add a book")
             .WithDescription("Answers 201 with the stored book, its Location and ETag; 409 when another book has the same ISBN.")
-            .RequireWriter()
-            .AddEndpointFilter(WritesWaitForIsbnIndex.InvokeAsync)
             .ProducesBookBodyProblems();
 
-        api.MapPut("/{id}", ReplaceBook)
+        storing.MapPut("/{id}", ReplaceBook)
             .WithName(nameof(ReplaceBook))
             .WithSummary("Replace a book")
             .WithDescription("Replaces every client-owned field. With If-Match, only if the book is still at that version.")
             .Accepts<BookRequest>(MediaTypeNames.Application.Json)
-            .RequireWriter()
-            .AddEndpointFilter(WritesWaitForIsbnIndex.InvokeAsync)
             .ProducesBookBodyProblems()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
-        api.MapPatch("/{id}", PatchBook)
+        storing.MapPatch("/{id}", PatchBook)
             .WithName(nameof(PatchBook))
             .WithSummary("Change some fields of a book")
             .WithDescription("An RFC 7396 merge patch: fields given are set, fields given as null are removed. With If-Match, only if the book is still at that version.")
             .Accepts<BookPatchRequest>(MergePatchMediaType)
-            .RequireWriter()
-            .AddEndpointFilter(WritesWaitForIsbnIndex.InvokeAsync)
             .ProducesBookBodyProblems()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
-        api.MapDelete("/{id}", DeleteBook)
+        writes.MapDelete("/{id}", DeleteBook)
             .WithName(nameof(DeleteBook))
             .WithSummary("Delete a book")
             .WithDescription("With If-Match, only if the book is still at that version.")
-            .RequireWriter()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
@@ -136,7 +133,7 @@ public static partial class BooksApi
         var book = await FindByIdAsync(id, books, limits, cancellationToken);
         if (book is null)
         {
-            return BookNotFound(id);
+            return BooksProblems.BookNotFound(id);
         }
 
         context.Response.Headers.ETag = BookETag.For(book.Version);
@@ -163,10 +160,10 @@ public static partial class BooksApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["isbn"] = [problem] });
         }
 
-        var book = await books.Find(Builders<Book>.Filter.Eq("isbn", isbn13), limits.FindOptions).FirstOrDefaultAsync(cancellationToken);
+        var book = await books.Find(Builders<Book>.Filter.Eq(BookElements.Isbn, isbn13), limits.FindOptions).FirstOrDefaultAsync(cancellationToken);
         if (book is null)
         {
-            return BooksProblems.BookNotFound.Result($"No book has the ISBN {isbn13}.");
+            return BooksProblems.NoBookWithIsbn(isbn13);
         }
 
         context.Response.Headers.ETag = BookETag.For(book.Version);
@@ -174,14 +171,11 @@ public static partial class BooksApi
     }
 
     // Field-name filters, not lambdas: a lambda is translated from its expression tree on every request.
-    private static FilterDefinition<Book> ById(ObjectId id) => Builders<Book>.Filter.Eq("_id", id);
+    private static FilterDefinition<Book> ById(ObjectId id) => Builders<Book>.Filter.Eq(BookElements.Id, id);
 
     /// <summary>The book with this id, or null; a malformed id cannot name a book, so it is a 404 like any unknown id.</summary>
     private static async Task<Book?> FindByIdAsync(string id, IMongoCollection<Book> books, BookQueryLimits limits, CancellationToken cancellationToken) =>
         ObjectId.TryParse(id, out var objectId)
             ? await books.Find(ById(objectId), limits.FindOptions).FirstOrDefaultAsync(cancellationToken)
             : null;
-
-    private static ProblemHttpResult BookNotFound(string id) =>
-        BooksProblems.BookNotFound.Result(BooksProblems.BookNotFound.Detail(id));
 }

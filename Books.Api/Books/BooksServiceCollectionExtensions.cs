@@ -38,8 +38,6 @@ public static class BooksServiceCollectionExtensions
         builder.Services.AddSingleton(services => services.GetRequiredService<BookQueryLimits>()
             .BoundWrites(services.GetRequiredService<IMongoDatabase>().GetCollection<Book>(CollectionName)));
 
-        builder.AddValidatedSettings<QueryLimitSettings>(QueryLimitSettings.SectionName);
-        builder.Services.AddSingleton<BookQueryLimits>();
         builder.Services.AddSingleton<BooksMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(BooksMetrics.MeterName));
 

@@ -21,7 +21,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
         // 413 and 415 get their sentence from BooksProblems.Explain, like the ones the framework writes itself.
         var (title, detail) = badRequest switch
         {
-            { InnerException: JsonException json } => (BooksProblems.MalformedBody.Title, DescribeJson(json)),
+            { InnerException: JsonException json } => (ProblemKinds.MalformedBody.Title, DescribeJson(json)),
             { StatusCode: StatusCodes.Status400BadRequest } => (null, badRequest.Message),
             _ => ((string?)null, (string?)null),
         };

@@ -77,7 +77,7 @@ public static class BooksFrontDoor
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = BooksProblems.UnknownHost.Details(BooksProblems.UnknownHost.Detail()),
+            ProblemDetails = BooksProblems.UnknownHost().ProblemDetails,
         });
     }
 

@@ -1,98 +1,82 @@
-using System.Globalization;
-using Books.Api.Books;
+using Books.Api.Limits;
 using Books.Api.Security;
 using Books.Settings;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Books.Api.Http;
 
 /// <summary>
-/// One kind of problem books-api answers with (RFC 9457): its status, its title, which never varies, and the
-/// template of its usual detail (a composite format string), which says what was wrong this time.
-/// </summary>
-public sealed record ProblemKind(int Status, string Title, string? DetailTemplate = null)
-{
-    /// <summary>The usual detail, with this occurrence's values.</summary>
-    public string Detail(params object?[] values) => string.Format(
-        CultureInfo.InvariantCulture,
-        DetailTemplate ?? throw new InvalidOperationException($"The problem '{Title}' has no detail template."),
-        values);
-
-    /// <summary>This problem as an endpoint's result, with what was wrong this time.</summary>
-    public ProblemHttpResult Result(string? detail) => TypedResults.Problem(statusCode: Status, title: Title, detail: detail);
-
-    /// <summary>This problem for <see cref="IProblemDetailsService"/>, as middleware and exception handlers write it.</summary>
-    public ProblemDetails Details(string? detail) => new() { Status = Status, Title = Title, Detail = detail };
-}
-
-/// <summary>
-/// The catalogue of every problem books-api answers with: the handlers, the exception handlers, the middleware and
-/// the OpenAPI document's examples read their status and title here, and a test holds every served problem to it.
+/// Every problem books-api answers with, made with what was wrong this time: one call per problem at each call site,
+/// its values checked by the compiler, its status, title and template from <see cref="ProblemKinds"/>. Middleware and
+/// exception handlers write a result's <see cref="ProblemHttpResult.ProblemDetails"/>.
 /// </summary>
 public static class BooksProblems
 {
-    public static readonly ProblemKind BookNotFound = new(StatusCodes.Status404NotFound, "Book not found", "No book has the id '{0}'.");
-    public static readonly ProblemKind BookChanged = new(StatusCodes.Status412PreconditionFailed, "The book has changed",
-        "If-Match does not name the current version of book '{0}' (its ETag is now {1}). Read it again, then retry.");
-    public static readonly ProblemKind DuplicateIsbn = new(StatusCodes.Status409Conflict, "Duplicate ISBN", "Another book already has the ISBN {0}.");
-    public static readonly ProblemKind MalformedBody = new(StatusCodes.Status400BadRequest, "Malformed request body");
-    public static readonly ProblemKind UnknownHost = new(StatusCodes.Status400BadRequest, "Unknown host", "The Host header names a host this server does not answer for.");
-    public static readonly ProblemKind TooManyWrites = new(StatusCodes.Status429TooManyRequests, "Too many writes",
-        "At most {0} writes per {1:0} s per caller; retry after the Retry-After delay.");
-    public static readonly ProblemKind TooManyReads = new(StatusCodes.Status429TooManyRequests, "Too many reads",
-        "At most {0} reads per {1:0} s from one address; retry after the Retry-After delay.");
-    public static readonly ProblemKind NotReadyForWrites = new(StatusCodes.Status503ServiceUnavailable, "Not ready for writes",
-        "The book store stores no book until its unique ISBN index exists, so that no ISBN is stored twice; retry shortly.");
-    public static readonly ProblemKind BookBusy = new(StatusCodes.Status503ServiceUnavailable, "Book busy",
-        "Other writes kept changing book '{0}' while this one was being applied, so nothing was written; retry shortly.");
-    public static readonly ProblemKind TooManyListings = new(StatusCodes.Status503ServiceUnavailable, "Too many listings at once",
-        "This replica runs at most {0} listings at a time, and none finished within {1:0} ms; retry shortly.");
-    public static readonly ProblemKind DatabaseUnavailable = new(StatusCodes.Status503ServiceUnavailable, "Database unavailable",
-        "The book store cannot reach its database right now; retry shortly.");
-    public static readonly ProblemKind QueryTookTooLong = new(StatusCodes.Status503ServiceUnavailable, "Query took too long",
-        "The book store gave up on this query at its time limit; retry shortly, or narrow the query.");
-    public static readonly ProblemKind DatabaseOverloaded = new(StatusCodes.Status503ServiceUnavailable, "Database overloaded",
-        "The book store's database is shedding load and turned this request away; retry after the Retry-After delay.");
-    public static readonly ProblemKind WriteNotConfirmed = new(StatusCodes.Status503ServiceUnavailable, "Write not confirmed",
-        "The database applied a write for this request but could not confirm within {0:0} ms that a majority of its replica set has it, "
-        + "so it may stand or be rolled back. Read the book before you retry: a retried create may find its ISBN taken by this one.");
-    public static readonly ProblemKind IdentityProviderUnavailable = new(StatusCodes.Status503ServiceUnavailable, "Identity provider unavailable",
-        "The book store cannot reach the identity provider that vouches for bearer tokens, so it cannot check yours right now; retry shortly.");
+    public static ProblemHttpResult BookNotFound(string id) => ProblemKinds.BookNotFound.With(id);
 
-    // The framework's own, for bare status codes and validation (Explain adds their detail).
-    public static readonly ProblemKind Invalid = new(StatusCodes.Status400BadRequest, "One or more validation errors occurred.");
-    public static readonly ProblemKind BadRequest = new(StatusCodes.Status400BadRequest, "Bad Request");
-    public static readonly ProblemKind Unauthorized = new(StatusCodes.Status401Unauthorized, "Unauthorized",
-        "Writes need a bearer token (Authorization: Bearer ...) that this API accepts.");
-    public static readonly ProblemKind Forbidden = new(StatusCodes.Status403Forbidden, "Forbidden", "The bearer token lacks the {0} scope.");
-    public static readonly ProblemKind NotFound = new(StatusCodes.Status404NotFound, "Not Found", "There is nothing at this address.");
-    public static readonly ProblemKind MethodNotAllowed = new(StatusCodes.Status405MethodNotAllowed, "Method Not Allowed", "{0} is not allowed here.");
-    public static readonly ProblemKind ContentTooLarge = new(StatusCodes.Status413PayloadTooLarge, "Content Too Large", "The body is larger than the {0} bytes this API accepts."); // RFC 9110 15.5.14
-    public static readonly ProblemKind UnsupportedMediaType = new(StatusCodes.Status415UnsupportedMediaType, "Unsupported Media Type",
-        "Send the body as JSON, with Content-Type: application/json (application/merge-patch+json for PATCH).");
+    public static ProblemHttpResult NoBookWithIsbn(string isbn13) => ProblemKinds.BookNotFound.WithDetail($"No book has the ISBN {isbn13}.");
 
-    public static IReadOnlyList<ProblemKind> All { get; } =
-    [
-        BookNotFound, BookChanged, DuplicateIsbn, MalformedBody, UnknownHost, TooManyWrites, TooManyReads, NotReadyForWrites, BookBusy,
-        TooManyListings, DatabaseUnavailable, QueryTookTooLong, DatabaseOverloaded, WriteNotConfirmed, IdentityProviderUnavailable,
-        Invalid, BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, ContentTooLarge, UnsupportedMediaType,
-    ];
+    public static ProblemHttpResult BookChanged(string id, string etag) => ProblemKinds.BookChanged.With(id, etag);
+
+    public static ProblemHttpResult IfNoneMatchHit(string id, string etag) =>
+        ProblemKinds.BookChanged.WithDetail($"If-None-Match matches the current version of book '{id}' (its ETag is {etag}), so nothing was done.");
+
+    public static ProblemHttpResult DuplicateIsbn(string? isbn) =>
+        isbn is null ? ProblemKinds.DuplicateIsbn.WithDetail("Another book already has this ISBN.") : ProblemKinds.DuplicateIsbn.With(isbn);
+
+    public static ProblemHttpResult MalformedBody(string detail) => ProblemKinds.MalformedBody.WithDetail(detail);
+
+    public static ProblemHttpResult UnsupportedMediaType(string detail) => ProblemKinds.UnsupportedMediaType.WithDetail(detail);
+
+    public static ProblemHttpResult UnknownHost() => ProblemKinds.UnknownHost.With();
+
+    public static ProblemHttpResult TooManyWrites(int permits, TimeSpan window) => ProblemKinds.TooManyWrites.With(permits, window.TotalSeconds);
+
+    public static ProblemHttpResult TooManyReads(int reads, TimeSpan window) => ProblemKinds.TooManyReads.With(reads, window.TotalSeconds);
+
+    public static ProblemHttpResult NotReadyForWrites(string? reason) =>
+        ProblemKinds.NotReadyForWrites.WithDetail(ProblemKinds.NotReadyForWrites.DetailTemplate + (reason is null ? "" : " " + reason));
+
+    public static ProblemHttpResult BookBusy(string id) => ProblemKinds.BookBusy.With(id);
+
+    public static ProblemHttpResult TooManyListings(int slots, TimeSpan wait) => ProblemKinds.TooManyListings.With(slots, wait.TotalMilliseconds);
+
+    public static ProblemHttpResult DatabaseUnavailable() => ProblemKinds.DatabaseUnavailable.With();
+
+    public static ProblemHttpResult QueryTookTooLong() => ProblemKinds.QueryTookTooLong.With();
+
+    public static ProblemHttpResult DatabaseOverloaded() => ProblemKinds.DatabaseOverloaded.With();
+
+    public static ProblemHttpResult WriteNotConfirmed(TimeSpan wait) => ProblemKinds.WriteNotConfirmed.With(wait.TotalMilliseconds);
+
+    public static ProblemHttpResult IdentityProviderUnavailable() => ProblemKinds.IdentityProviderUnavailable.With();
+
+    public static ProblemHttpResult Unauthorized() => ProblemKinds.Unauthorized.With();
+
+    public static ProblemHttpResult Forbidden(string scope) => ProblemKinds.Forbidden.With(scope);
+
+    public static ProblemHttpResult NotFound() => ProblemKinds.NotFound.With();
+
+    public static ProblemHttpResult MethodNotAllowed(string method) => ProblemKinds.MethodNotAllowed.With(method);
+
+    public static ProblemHttpResult ContentTooLarge() => ProblemKinds.ContentTooLarge.With(BooksLimits.MaxBodyBytes);
+
+    public static ProblemHttpResult UnsupportedMediaType() => ProblemKinds.UnsupportedMediaType.With();
 
     /// <summary>Adds the usual detail to the bare status-code problems the framework writes itself.</summary>
     public static void Explain(ProblemDetailsContext context)
     {
-        context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+        context.ProblemDetails.Detail ??= (context.ProblemDetails.Status switch
         {
-            StatusCodes.Status401Unauthorized => Unauthorized.Detail(),
-            StatusCodes.Status403Forbidden => Forbidden.Detail(RequiredScope(context.HttpContext)),
-            StatusCodes.Status404NotFound => NotFound.Detail(),
-            StatusCodes.Status405MethodNotAllowed => MethodNotAllowed.Detail(context.HttpContext.Request.Method),
-            StatusCodes.Status413PayloadTooLarge => ContentTooLarge.Detail(BooksApi.MaxBodyBytes),
-            StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType.Detail(),
+            StatusCodes.Status401Unauthorized => Unauthorized(),
+            StatusCodes.Status403Forbidden => Forbidden(RequiredScope(context.HttpContext)),
+            StatusCodes.Status404NotFound => NotFound(),
+            StatusCodes.Status405MethodNotAllowed => MethodNotAllowed(context.HttpContext.Request.Method),
+            StatusCodes.Status413PayloadTooLarge => ContentTooLarge(),
+            StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType(),
             _ => null,
-        };
+        })?.ProblemDetails.Detail;
     }
 
     private static string RequiredScope(HttpContext context) =>

@@ -19,31 +19,29 @@ internal sealed partial class UnavailableExceptionHandler(
     IProblemDetailsService problemDetails, BookQueryLimits limits, BooksMongoClientSettings client, ILogger<UnavailableExceptionHandler> logger)
     : IExceptionHandler
 {
-    private const int RetryAfterSeconds = 5;
-
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        var (problem, detail) = exception switch
+        var problem = exception switch
         {
-            IdentityProviderUnavailableException => (BooksProblems.IdentityProviderUnavailable, BooksProblems.IdentityProviderUnavailable.Detail()),
-            _ when WriteNotConfirmed(exception) => (BooksProblems.WriteNotConfirmed, BooksProblems.WriteNotConfirmed.Detail(limits.TimeLimit.TotalMilliseconds)),
-            _ when TookTooLong(exception) => (BooksProblems.QueryTookTooLong, BooksProblems.QueryTookTooLong.Detail()),
-            _ when IsOverloaded(exception, client) => (BooksProblems.DatabaseOverloaded, BooksProblems.DatabaseOverloaded.Detail()),
-            _ when IsUnavailable(exception) => (BooksProblems.DatabaseUnavailable, BooksProblems.DatabaseUnavailable.Detail()),
-            _ => (null, null),
+            IdentityProviderUnavailableException => BooksProblems.IdentityProviderUnavailable(),
+            _ when WriteNotConfirmed(exception) => BooksProblems.WriteNotConfirmed(limits.TimeLimit),
+            _ when TookTooLong(exception) => BooksProblems.QueryTookTooLong(),
+            _ when IsOverloaded(exception, client) => BooksProblems.DatabaseOverloaded(),
+            _ when IsUnavailable(exception) => BooksProblems.DatabaseUnavailable(),
+            _ => null,
         };
         if (problem is null)
         {
             return false;
         }
 
-        LogUnavailable(problem.Title, exception.GetType().Name);
+        LogUnavailable(problem.ProblemDetails.Title!, exception.GetType().Name);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers.RetryAfter = RetryAfter.Header(RetryAfter.Outage);
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = problem.Details(detail),
+            ProblemDetails = problem.ProblemDetails,
         });
     }
 

@@ -18,7 +18,6 @@ public static class WritesWaitForIsbnIndex
         }
 
         context.HttpContext.Response.Headers.RetryAfter = RetryAfter.Header(RetryAfter.Outage);
-        var detail = BooksProblems.NotReadyForWrites.Detail() + (status.WritesWaitFor is { } reason ? " " + reason : "");
-        return ValueTask.FromResult<object?>(BooksProblems.NotReadyForWrites.Result(detail));
+        return ValueTask.FromResult<object?>(BooksProblems.NotReadyForWrites(status.WritesWaitFor));
     }
 }

@@ -65,9 +65,8 @@ public sealed class BookQueryLimits : IDisposable
         var limits = context.HttpContext.RequestServices.GetRequiredService<BookQueryLimits>();
         if (!await limits._listings.WaitAsync(limits.ListingQueueTimeout, context.HttpContext.RequestAborted))
         {
-            context.HttpContext.Response.Headers.RetryAfter = "1";
-            return BooksProblems.TooManyListings.Result(
-                BooksProblems.TooManyListings.Detail(limits.MaxConcurrentListings, limits.ListingQueueTimeout.TotalMilliseconds));
+            context.HttpContext.Response.Headers.RetryAfter = RetryAfter.Header(RetryAfter.Contention);
+            return BooksProblems.TooManyListings(limits.MaxConcurrentListings, limits.ListingQueueTimeout);
         }
 
         try

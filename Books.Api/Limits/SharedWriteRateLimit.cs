@@ -85,8 +85,8 @@ public sealed class SharedWriteRateLimit(IMongoCollection<WriteLog> logs, TimePr
         var log = await logs.Find(Builders<WriteLog>.Filter.Eq(w => w.Id, caller), _findOptions).FirstOrDefaultAsync(http.RequestAborted);
         var leavesMs = (log?.Log.Min() ?? nowMs) + windowMs + 1;
         var retryAfter = Math.Max(1, (int)Math.Ceiling((leavesMs - nowMs) / 1000.0));
-        http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-        return BooksProblems.TooManyWrites.Result(BooksProblems.TooManyWrites.Detail(permits, window.TotalSeconds));
+        http.Response.Headers.RetryAfter = RetryAfter.Header(retryAfter);
+        return BooksProblems.TooManyWrites(permits, window);
     }
 
     /// <summary>Who is writing: the token's subject, else the client address; hashed, so the store holds no identities.</summary>

@@ -57,36 +57,36 @@ internal static class BooksOpenApiExamples
     // Declared after s_sections, which they read. What a read answers where it differs from a write.
     public static readonly Dictionary<string, JsonNode> ReadProblems = new()
     {
-        ["429"] = Problem(BooksProblems.TooManyReads, BooksProblems.TooManyReads.Detail(RateLimitSettings.Defaults.ReadsPerWindow, RateLimitSettings.Defaults.WindowSeconds)),
+        ["429"] = Problem(BooksProblems.TooManyReads(RateLimitSettings.Defaults.ReadsPerWindow, RateLimitSettings.Defaults.Window)),
     };
 
     // What an admin operation answers where it differs from a write.
     public static readonly Dictionary<string, JsonNode> AdminProblems = new()
     {
-        ["403"] = Problem(BooksProblems.Forbidden, BooksProblems.Forbidden.Detail(BooksApiSettings.AdminScope)),
+        ["403"] = Problem(BooksProblems.Forbidden(BooksApiSettings.AdminScope)),
     };
 
     public static readonly Dictionary<string, JsonNode> Problems = new()
     {
-        ["400"] = Problem(BooksProblems.Invalid, null, new JsonObject
+        ["400"] = Problem(ProblemKinds.Invalid.WithDetail(null), new JsonObject
         {
             ["title"] = new JsonArray("'title' is required."),
             ["authors[0]"] = new JsonArray($"'authors[0]' is at most {BookInput.MaxAuthorLength} characters long (214 given)."),
         }),
-        ["401"] = Problem(BooksProblems.Unauthorized, BooksProblems.Unauthorized.Detail()),
-        ["403"] = Problem(BooksProblems.Forbidden, BooksProblems.Forbidden.Detail(BooksApiSettings.WriteScope)),
-        ["404"] = Problem(BooksProblems.BookNotFound, BooksProblems.BookNotFound.Detail(BookId)),
-        ["409"] = Problem(BooksProblems.DuplicateIsbn, BooksProblems.DuplicateIsbn.Detail(Request.Isbn)),
-        ["412"] = Problem(BooksProblems.BookChanged, BooksProblems.BookChanged.Detail(BookId, "\"2\"")),
-        ["413"] = Problem(BooksProblems.ContentTooLarge, BooksProblems.ContentTooLarge.Detail(BooksApi.MaxBodyBytes)),
-        ["415"] = Problem(BooksProblems.UnsupportedMediaType, BooksProblems.UnsupportedMediaType.Detail()),
-        ["429"] = Problem(BooksProblems.TooManyWrites, BooksProblems.TooManyWrites.Detail(RateLimitSettings.Defaults.WritesPerWindow, RateLimitSettings.Defaults.WindowSeconds)),
-        ["503"] = Problem(BooksProblems.DatabaseUnavailable, BooksProblems.DatabaseUnavailable.Detail()),
+        ["401"] = Problem(BooksProblems.Unauthorized()),
+        ["403"] = Problem(BooksProblems.Forbidden(BooksApiSettings.WriteScope)),
+        ["404"] = Problem(BooksProblems.BookNotFound(BookId)),
+        ["409"] = Problem(BooksProblems.DuplicateIsbn(Request.Isbn)),
+        ["412"] = Problem(BooksProblems.BookChanged(BookId, "\"2\"")),
+        ["413"] = Problem(BooksProblems.ContentTooLarge()),
+        ["415"] = Problem(BooksProblems.UnsupportedMediaType()),
+        ["429"] = Problem(BooksProblems.TooManyWrites(RateLimitSettings.Defaults.WritesPerWindow, RateLimitSettings.Defaults.Window)),
+        ["503"] = Problem(BooksProblems.DatabaseUnavailable()),
     };
 
-    private static JsonObject Problem(ProblemKind kind, string? detail, JsonObject? errors = null)
+    private static JsonObject Problem(Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult result, JsonObject? errors = null)
     {
-        var (status, title) = (kind.Status, kind.Title);
+        var (status, title, detail) = (result.StatusCode, result.ProblemDetails.Title!, result.ProblemDetails.Detail);
         var section = s_sections[status];
         var problem = new JsonObject
         {

@@ -1,3 +1,4 @@
+using Books.Api.Limits;
 using Books.Settings;
 using System.Net;
 using System.Net.Http.Headers;
@@ -236,7 +237,7 @@ public sealed class ConditionalRequestTests(MongodStandInFixture mongod)
             {
                 (_, Body.Malformed) => TestBooks.Json("{ \"title\": ", method == "PUT" ? "application/json" : "application/merge-patch+json"),
                 (_, Body.WrongMediaType) => TestBooks.Json("{}", "text/plain"),
-                (_, Body.TooLarge) => TestBooks.Json($$"""{ "title": "{{new string('x', BooksApi.MaxBodyBytes)}}" }""", method == "PUT" ? "application/json" : "application/merge-patch+json"),
+                (_, Body.TooLarge) => TestBooks.Json($$"""{ "title": "{{new string('x', BooksLimits.MaxBodyBytes)}}" }""", method == "PUT" ? "application/json" : "application/merge-patch+json"),
                 ("PUT", Body.Invalid) => TestBooks.Json("""{ "title": "no isbn, no authors" }"""),
                 ("PATCH", Body.Invalid) => TestBooks.Json("""{ "title": "" }""", "application/merge-patch+json"),
                 ("PUT", _) => JsonContent.Create(TestBooks.Body()),

@@ -1,3 +1,4 @@
+using Books.Api.Limits;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -31,8 +32,8 @@ public sealed class ProblemDetailsTests(MongodStandInFixture mongod)
             (reader, () => new(HttpMethod.Post, "/api/books") { Content = JsonContent.Create(TestBooks.Body()) }, HttpStatusCode.Forbidden, "books.write scope"),
             (anonymous, () => new(HttpMethod.Get, "/nowhere"), HttpStatusCode.NotFound, "nothing at this address"),
             (writer, () => new(HttpMethod.Put, "/api/books"), HttpStatusCode.MethodNotAllowed, "PUT is not allowed here"),
-            (writer, () => new(HttpMethod.Post, "/api/books") { Content = TestBooks.Json(new string(' ', BooksApi.MaxBodyBytes + 1)) },
-                HttpStatusCode.RequestEntityTooLarge, $"larger than the {BooksApi.MaxBodyBytes} bytes"),
+            (writer, () => new(HttpMethod.Post, "/api/books") { Content = TestBooks.Json(new string(' ', BooksLimits.MaxBodyBytes + 1)) },
+                HttpStatusCode.RequestEntityTooLarge, $"larger than the {BooksLimits.MaxBodyBytes} bytes"),
             (writer, () => new(HttpMethod.Post, "/api/books") { Content = new StringContent("{}", new MediaTypeHeaderValue("text/plain")) },
                 HttpStatusCode.UnsupportedMediaType, "Content-Type: application/json"),
             // A detail of our own (a missing book's 404) is not replaced by the generic sentence.

@@ -81,7 +81,7 @@ public sealed class HostileInputTests(MongodStandInFixture mongod)
 
         Assert.True(wrong.Count == 0, string.Join("\n", wrong.Select(w => $"{w.Request.Name}: {w.Status} {w.MediaType}, expected {w.Request.Expected}")));
         // Every problem is one of the catalogue's, with the catalogue's status for its title.
-        var uncatalogued = outcomes.Where(o => o.Title is not null && !BooksProblems.All.Any(kind => kind.Status == o.Status && kind.Title == o.Title)).ToList();
+        var uncatalogued = outcomes.Where(o => o.Title is not null && !ProblemKinds.All.Any(kind => kind.Status == o.Status && kind.Title == o.Title)).ToList();
         Assert.True(uncatalogued.Count == 0, string.Join("\n", uncatalogued.Select(o => $"{o.Request.Name}: {o.Status} '{o.Title}' is not in BooksProblems")));
         Assert.Equal(before, after, ByteArrayComparer.Instance);
     }
