@@ -35,15 +35,15 @@ public static class BookDocuments
     {
         List<BookFieldChange> changes =
         [
-            new("isbn", fields.Isbn),
-            new("title", fields.Title),
-            new("authors", fields.Authors),
-            new("publishedYear", fields.PublishedYear),
-            new("publisher", fields.Publisher),
-            new("language", fields.Language),
-            new("pageCount", fields.PageCount),
-            new("tags", fields.Tags),
-            new("summary", fields.Summary),
+            new(BookElements.Isbn, fields.Isbn),
+            new(BookElements.Title, fields.Title),
+            new(BookElements.Authors, fields.Authors),
+            new(BookElements.PublishedYear, fields.PublishedYear),
+            new(BookElements.Publisher, fields.Publisher),
+            new(BookElements.Language, fields.Language),
+            new(BookElements.PageCount, fields.PageCount),
+            new(BookElements.Tags, fields.Tags),
+            new(BookElements.Summary, fields.Summary),
         ];
         return Patch(changes, now);
     }
@@ -61,21 +61,21 @@ public static class BookDocuments
         {
             updates.AddRange(change switch
             {
-                { Field: "isbn", Value: string isbn } => [s_update.Set(b => b.Isbn, isbn)],
-                { Field: "title", Value: string title } =>
+                { Element: BookElements.Isbn, Value: string isbn } => [s_update.Set(b => b.Isbn, isbn)],
+                { Element: BookElements.Title, Value: string title } =>
                     [s_update.Set(b => b.Title, title), s_update.Set(b => b.TitleKey, TitleKey(title)), s_update.Set(b => b.TitleWords, BookWords.Of(title))],
-                { Field: "authors", Value: IReadOnlyList<string> authors } =>
+                { Element: BookElements.Authors, Value: IReadOnlyList<string> authors } =>
                     [s_update.Set(b => b.Authors, [.. authors]), s_update.Set(b => b.AuthorKeys, AuthorKeys(authors)), s_update.Set(b => b.AuthorWords, BookWords.Of(authors))],
-                { Field: "publishedYear", Value: int year } => [s_update.Set(b => b.PublishedYear, year), s_update.Set(b => b.YearKey, year)],
-                { Field: "publishedYear", Value: null } => [s_update.Unset(b => b.PublishedYear), s_update.Set(b => b.YearKey, 0)],
-                { Field: "tags", Value: IReadOnlyList<string> tags } => [s_update.Set(b => b.Tags, [.. tags])],
-                { Field: var field, Value: null } => [s_update.Unset(field)],
-                { Field: var field, Value: var value } => [s_update.Set(field, value)],
+                { Element: BookElements.PublishedYear, Value: int year } => [s_update.Set(b => b.PublishedYear, year), s_update.Set(b => b.YearKey, year)],
+                { Element: BookElements.PublishedYear, Value: null } => [s_update.Unset(b => b.PublishedYear), s_update.Set(b => b.YearKey, 0)],
+                { Element: BookElements.Tags, Value: IReadOnlyList<string> tags } => [s_update.Set(b => b.Tags, [.. tags])],
+                { Element: var element, Value: null } => [s_update.Unset(element)],
+                { Element: var element, Value: var value } => [s_update.Set(element, value)],
             });
         }
 
         // Only a write that makes both word lists vouches for their version; one that makes either keeps the book's.
-        if (changes.Any(change => change.Field == "title") && changes.Any(change => change.Field == "authors"))
+        if (changes.Any(change => change.Element == BookElements.Title) && changes.Any(change => change.Element == BookElements.Authors))
         {
             updates.Add(s_update.Set(b => b.WordsVersion, BookWords.Version));
         }

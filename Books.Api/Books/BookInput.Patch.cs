@@ -68,7 +68,7 @@ public static partial class BookInput
             _ => Unknown(errors, name),
         };
 
-        return errors.Count > before ? null : new BookFieldChange(name, parsed);
+        return errors.Count > before ? null : new BookFieldChange(ElementOf[name], parsed);
     }
 
     private static object? Unknown(Errors errors, string name)

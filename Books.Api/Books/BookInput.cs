@@ -5,21 +5,6 @@ using System.Text.RegularExpressions;
 
 namespace Books.Api.Books;
 
-/// <summary>The validated, normalised content of a book: what a write stores.</summary>
-public sealed record BookFields(
-    string Isbn,
-    string Title,
-    IReadOnlyList<string> Authors,
-    int? PublishedYear,
-    string? Publisher,
-    string? Language,
-    int? PageCount,
-    IReadOnlyList<string> Tags,
-    string? Summary);
-
-/// <summary>One field of a merge patch: a new value, or <see langword="null"/> to remove an optional field.</summary>
-public sealed record BookFieldChange(string Field, object? Value);
-
 /// <summary>
 /// The rules for a book's fields, applied the same way to a full body (POST, PUT) and to each field
 /// of a merge patch. Text is trimmed, and empty after trimming counts as missing. Errors are keyed by
@@ -40,6 +25,17 @@ public static partial class BookInput
 
     /// <summary>language[-script][-region][-variant...], the common subset of RFC 5646 (BCP 47).</summary>
     public const string LanguageTagPattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$";
+
+    /// <summary>
+    /// The stored element each field of the contract (its JSON name) sets. The two sets of names are the same words
+    /// today; this map is what says so, and a test holds it to <see cref="Book"/>'s own element names.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ElementOf { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["isbn"] = BookElements.Isbn, ["title"] = BookElements.Title, ["authors"] = BookElements.Authors,
+        ["publishedYear"] = BookElements.PublishedYear, ["publisher"] = BookElements.Publisher, ["language"] = BookElements.Language,
+        ["pageCount"] = BookElements.PageCount, ["tags"] = BookElements.Tags, ["summary"] = BookElements.Summary,
+    };
 
     /// <summary>Fields only the server sets; a request naming one is rejected.</summary>
     public static readonly IReadOnlySet<string> ServerOwnedFields =

@@ -36,8 +36,8 @@ public sealed record BookListing(FilterDefinition<Book> Filter, BookSort Sort, i
 
     /// <summary>The listing order, with the id as a tiebreak so that it is total.</summary>
     public SortDefinition<Book> Order => Sort.Descending
-        ? Builders<Book>.Sort.Descending(Sort.Field).Descending("_id")
-        : Builders<Book>.Sort.Ascending(Sort.Field).Ascending("_id");
+        ? Builders<Book>.Sort.Descending(Sort.Field).Descending(BookElements.Id)
+        : Builders<Book>.Sort.Ascending(Sort.Field).Ascending(BookElements.Id);
 
     /// <summary>The cursor of the page that follows <paramref name="last"/>.</summary>
     public string CursorAfter(Book last) => new BookCursor(Sort.Name, Sort.KeyOf(last), last.Id, QueryHash).Encode();
@@ -167,8 +167,8 @@ public sealed record BookListing(FilterDefinition<Book> Filter, BookSort Sort, i
     {
         var filter = Builders<Book>.Filter;
         return sort.Descending
-            ? filter.Or(filter.Lt(sort.Field, cursor.Key), filter.And(filter.Eq(sort.Field, cursor.Key), filter.Lt("_id", cursor.Id)))
-            : filter.Or(filter.Gt(sort.Field, cursor.Key), filter.And(filter.Eq(sort.Field, cursor.Key), filter.Gt("_id", cursor.Id)));
+            ? filter.Or(filter.Lt(sort.Field, cursor.Key), filter.And(filter.Eq(sort.Field, cursor.Key), filter.Lt(BookElements.Id, cursor.Id)))
+            : filter.Or(filter.Gt(sort.Field, cursor.Key), filter.And(filter.Eq(sort.Field, cursor.Key), filter.Gt(BookElements.Id, cursor.Id)));
     }
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -116,7 +116,7 @@ public static partial class BooksApi
                 return await RefuseBodyAsync(id, preconditions, TypedResults.ValidationProblem(errors), books, limits, cancellationToken);
             }
 
-            var isbn = changes.FirstOrDefault(c => c.Field == "isbn")?.Value as string;
+            var isbn = changes.FirstOrDefault(c => c.Element == BookElements.Isbn)?.Value as string;
             return await UpdateAsync(id, preconditions, BookDocuments.Patch(changes, now), isbn, context, books, limits, cancellationToken);
         }
     }
@@ -181,7 +181,7 @@ public static partial class BooksApi
                         break;
                     }
 
-                    filter = IsbnWriteFilter(allowed, current["isbn"].AsString, current["version"].ToInt64());
+                    filter = IsbnWriteFilter(allowed, current[BookElements.Isbn].AsString, current[BookElements.Version].ToInt64());
                 }
 
                 updated = await books.FindOneAndUpdateAsync(filter, update, limits.UpdateOptions(), cancellationToken);

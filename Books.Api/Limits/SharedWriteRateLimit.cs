@@ -73,8 +73,8 @@ public sealed class SharedWriteRateLimit(IMongoCollection<WriteLog> logs, TimePr
     {
         var filter = Builders<WriteLog>.Filter;
         return logs.FindOneAndUpdateAsync(
-            filter.Eq(w => w.Id, caller) & filter.Lt("log", nowMs - windowMs),
-            Builders<WriteLog>.Update.Set("log.$", nowMs).Set(w => w.ExpiresAt, expiresAt),
+            filter.Eq(w => w.Id, caller) & filter.Lt(WriteLog.LogElement, nowMs - windowMs),
+            Builders<WriteLog>.Update.Set(WriteLog.LogElement + ".$", nowMs).Set(w => w.ExpiresAt, expiresAt),
             _takeOptions,
             cancellationToken)!;
     }

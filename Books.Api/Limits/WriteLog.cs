@@ -9,10 +9,12 @@ namespace Books.Api.Limits;
 /// </summary>
 public sealed record WriteLog(
     [property: BsonId] string Id,
-    [property: BsonElement("log")] long[] Log,
-    [property: BsonElement("expiresAt")] DateTime ExpiresAt)
+    [property: BsonElement(WriteLog.LogElement)] long[] Log,
+    [property: BsonElement(WriteLog.ExpiresAtElement)] DateTime ExpiresAt)
 {
     public const string CollectionName = "write_rate_limits";
+    public const string LogElement = "log";
+    public const string ExpiresAtElement = "expiresAt";
 
     /// <summary>A caller's log is removed by MongoDB's TTL monitor once its last write is a window old.</summary>
     public static CreateIndexModel<WriteLog> ExpiryIndex { get; } = new(

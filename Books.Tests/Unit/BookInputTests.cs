@@ -145,8 +145,8 @@ public sealed class BookInputTests
         Assert.Empty(errors);
         Assert.Equal(
             [new BookFieldChange("title", "New title"), new BookFieldChange("publishedYear", null), new BookFieldChange("language", "fr")],
-            changes!.Where(c => c.Field != "tags"));
-        Assert.Equal(["a"], (IEnumerable<string>)changes!.Single(c => c.Field == "tags").Value!);
+            changes!.Where(c => c.Element != "tags"));
+        Assert.Equal(["a"], (IEnumerable<string>)changes!.Single(c => c.Element == "tags").Value!);
     }
 
     [Theory]
@@ -177,9 +177,9 @@ public sealed class BookInputTests
         var changes = Patch("""{ "publishedYear": 1999, "tags": null, "summary": " Two\nlines " }""", out var errors);
 
         Assert.Empty(errors);
-        Assert.Equal(1999, changes!.Single(c => c.Field == "publishedYear").Value);
-        Assert.Empty((IEnumerable<string>)changes!.Single(c => c.Field == "tags").Value!);
-        Assert.Equal("Two\nlines", changes!.Single(c => c.Field == "summary").Value);
+        Assert.Equal(1999, changes!.Single(c => c.Element == "publishedYear").Value);
+        Assert.Empty((IEnumerable<string>)changes!.Single(c => c.Element == "tags").Value!);
+        Assert.Equal("Two\nlines", changes!.Single(c => c.Element == "summary").Value);
     }
 
     [Theory]
@@ -215,5 +215,18 @@ public sealed class BookInputTests
 
         Assert.Empty(errors);
         Assert.Equal([new BookFieldChange("pageCount", null)], changes);
+    }
+
+    // A merge patch names fields by their JSON names (the contract) and is applied with $set on stored elements: every
+    // field a request may send maps to the element of the stored Book's property of the same name.
+    [Fact]
+    public void Every_request_field_maps_to_the_element_the_book_stores_it_in()
+    {
+        var json = System.Text.Json.JsonSerializerOptions.Web.PropertyNamingPolicy!;
+        var classMap = MongoDB.Bson.Serialization.BsonClassMap.LookupClassMap(typeof(Book));
+        var requestFields = typeof(BookRequest).GetProperties().ToDictionary(property => json.ConvertName(property.Name), property => property.Name);
+
+        Assert.Equal(requestFields.Keys.Order(), BookInput.ElementOf.Keys.Order());
+        Assert.All(requestFields, field => Assert.Equal(classMap.GetMemberMap(field.Value).ElementName, BookInput.ElementOf[field.Key]));
     }
 }
