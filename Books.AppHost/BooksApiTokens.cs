@@ -21,15 +21,38 @@ internal static class BooksApiTokens
         SettingsKey.AsEnvironmentVariable(SettingsKey.Of(ProviderSettings.SectionName, nameof(ProviderSettings.KeyDirectory)));
 
     /// <summary>
-    /// books-api validates tokens only through an OpenID Connect provider. Publish mode: the deployer's provider
-    /// and audience, as parameters. Run mode: <c>books-identity</c>, a provider of our own that runs beside it
-    /// (its signing keys in a folder, its dashboard client's secret a generated parameter), whose address
-    /// books-api gets as its authority, and from which the dashboard commands take their tokens.
+    /// <c>books-identity</c>, the OpenID Connect provider books-api trusts when the AppHost runs (its signing keys in a
+    /// folder, its dashboard client's secret a generated parameter); none in publish mode, where the deployer names
+    /// their own provider (<see cref="WithBearerTokenValidation"/>).
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithBearerTokenValidation(this IResourceBuilder<ProjectResource> api)
+    public static IResourceBuilder<ProjectResource>? AddBooksIdentity(this IDistributedApplicationBuilder builder)
+    {
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return null;
+        }
+
+        var dashboardSecret = builder.AddParameter(DashboardClientSecretParameter,
+            new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true)
+            .WithDescription("The secret of the dashboard's client at books-identity (development only), generated once and kept in the AppHost's user secrets.");
+        return builder.AddProject<Projects.Books_Identity>(IdentityResourceName)
+            .WithEnvironment(s_keyDirectoryVariable, builder.Configuration[KeyDirectoryKey] is { Length: > 0 } keys ? keys : DefaultKeyDirectory())
+            .WithEnvironment(DashboardClientVariable(nameof(ClientSettings.Secret)), dashboardSecret)
+            .WithEnvironment(DashboardClientVariable(nameof(ClientSettings.Scopes)), DashboardScopes)
+            .WithHttpHealthCheck("/health")
+            .WithoutDeveloperCertificate();
+    }
+
+    /// <summary>
+    /// books-api validates tokens only through an OpenID Connect provider. Publish mode: the deployer's provider and
+    /// audience, as parameters. Run mode: <paramref name="identity"/>, whose address books-api gets as its authority,
+    /// and from which the dashboard commands take their tokens.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithBearerTokenValidation(
+        this IResourceBuilder<ProjectResource> api, IResourceBuilder<ProjectResource>? identity)
     {
         var builder = api.ApplicationBuilder;
-        if (builder.ExecutionContext.IsPublishMode)
+        if (identity is null)
         {
             return api
                 .WithEnvironment(s_authorityVariable, builder.AddParameter(AuthorityParameter).WithDescription(
@@ -39,21 +62,12 @@ internal static class BooksApiTokens
                     "The audience books-api's tokens are issued for: the API's identifier at that provider (for example api://books)."));
         }
 
-        var dashboardSecret = builder.AddParameter(DashboardClientSecretParameter,
-            new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true)
-            .WithDescription("The secret of the dashboard's client at books-identity (development only), generated once and kept in the AppHost's user secrets.");
-        var identity = builder.AddProject<Projects.Books_Identity>(IdentityResourceName)
-            .WithEnvironment(s_keyDirectoryVariable, builder.Configuration[KeyDirectoryKey] is { Length: > 0 } keys ? keys : DefaultKeyDirectory())
-            .WithEnvironment(DashboardClientVariable(nameof(ClientSettings.Secret)), dashboardSecret)
-            .WithEnvironment(DashboardClientVariable(nameof(ClientSettings.Scopes)), DashboardScopes)
-            .WithHttpHealthCheck("/health")
-            .WithoutDeveloperCertificate();
-
-        // The provider starts once books-api is healthy, not beside it: books-api needs it only for a write (one
-        // before it answers gets a 503), and OpenIddict's start-up (about 3,000 methods to JIT, 2 s of CPU) would
-        // otherwise compete with books-api's and MongoDB's on a 2-core machine (books-api healthy 1.4 s later).
+        // The provider starts once books-api is healthy, not beside it: books-api needs it only for a write (one before
+        // it answers gets a 503), and OpenIddict's start-up would otherwise compete with books-api's and MongoDB's for
+        // a 2-core machine.
         identity.WaitFor(api);
         var provider = identity.GetEndpoint("http");
+        var dashboardSecret = builder.Resources.OfType<ParameterResource>().Single(p => p.Name == DashboardClientSecretParameter);
         return api
             .WithReference(identity)
             .WithEnvironment(s_authorityVariable, provider)
@@ -61,10 +75,9 @@ internal static class BooksApiTokens
             .WithBooksAdminCommands(cancellationToken => DashboardTokenAsync(provider, dashboardSecret, cancellationToken), builder.Environment.IsDevelopment());
     }
 
-    private static async Task<string> DashboardTokenAsync(
-        EndpointReference provider, IResourceBuilder<ParameterResource> secret, CancellationToken cancellationToken)
+    private static async Task<string> DashboardTokenAsync(EndpointReference provider, ParameterResource secret, CancellationToken cancellationToken)
     {
-        var value = await secret.Resource.GetValueAsync(cancellationToken).ConfigureAwait(false)
+        var value = await secret.GetValueAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"The parameter '{DashboardClientSecretParameter}' has no value.");
         return await ProviderTokens.RequestAsync(new Uri(provider.Url), DashboardClientId, value, DashboardScopes, cancellationToken).ConfigureAwait(false);
     }

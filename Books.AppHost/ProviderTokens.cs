@@ -19,6 +19,13 @@ internal static class ProviderTokens
         Uri provider, string clientId, string clientSecret, string scopes, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         using var client = new HttpClient { Timeout = timeout ?? s_timeout };
+        return await RequestAsync(client, provider, clientId, clientSecret, scopes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The same, through <paramref name="client"/> (its TLS trust, its time-out).</summary>
+    public static async Task<string> RequestAsync(
+        HttpClient client, Uri provider, string clientId, string clientSecret, string scopes, CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(provider, TokenEndpointPath))
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = scopes }),

@@ -38,21 +38,10 @@ public sealed class AspireCliTests : IDisposable
         {
             Assert.True(start.ExitCode == 0, start.Text + start.Error);
             Assert.Contains("Books.AppHost/Books.AppHost.csproj", start.Text);
-            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            using var client = new HttpClient { BaseAddress = new Uri("http://localhost:5180"), Timeout = TimeSpan.FromSeconds(5) };
             using var ready = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
             ready.CancelAfter(s_timeout);
-            await Eventually.TrueAsync(async () =>
-            {
-                try
-                {
-                    using var health = await client.GetAsync("http://localhost:5180/health", ready.Token);
-                    return health.StatusCode == HttpStatusCode.OK;
-                }
-                catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !ready.IsCancellationRequested))
-                {
-                    return false;
-                }
-            }, "books-api ready on http://localhost:5180", ready.Token);
+            await Eventually.StatusAsync(client, "/health", HttpStatusCode.OK, ready.Token);
         }
         finally
         {

@@ -126,28 +126,11 @@ public sealed partial class ExecutableDocsTests
 
     private static async Task WaitHealthyAsync(Process app, StringBuilder output)
     {
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < s_startTimeout)
-        {
-            Assert.False(app.HasExited, $"the app exited with {(app.HasExited ? app.ExitCode : 0)}:\n{output}");
-            try
-            {
-                using var health = await client.GetAsync("http://localhost:5180/health", Cancellation);
-                if (health.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !Cancellation.IsCancellationRequested))
-            {
-                // not listening yet, or still starting (the client's 5 s ran out)
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(1), Cancellation);
-        }
-
-        Assert.Fail($"books-api was not healthy on http://localhost:5180 within {s_startTimeout}:\n{output}");
+        using var client = new HttpClient { BaseAddress = new Uri("http://localhost:5180"), Timeout = TimeSpan.FromSeconds(5) };
+        using var started = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        started.CancelAfter(s_startTimeout);
+        await Eventually.StatusAsync(client, "/health", HttpStatusCode.OK, started.Token,
+            () => app.HasExited ? $"the app exited with {app.ExitCode}:\n{output}" : null);
     }
 
     /// <summary>Ctrl+C as a user stops it (SIGINT to dotnet run, which stops the AppHost and its resources), bounded.</summary>

@@ -74,13 +74,6 @@ public class BooksAppFixture : IAsyncLifetime
             identity.WithEnvironment(name, value);
         }
 
-        // In run mode books-identity starts once books-api is healthy (so it does not slow books-api's start). The tests
-        // need both before their first write, so here it starts at once: each AppHost is ready about 5 s sooner.
-        foreach (var wait in identity.Resource.Annotations.OfType<WaitAnnotation>().ToList())
-        {
-            identity.Resource.Annotations.Remove(wait);
-        }
-
         await ConfigureAsync(builder, timeout.Token);
 
         // Resource logs stay out of the console (the test platform replays all console output after any
@@ -112,41 +105,24 @@ public class BooksAppFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Waits for a resource to turn healthy, but gives up at once, with the failed resource's log, when any
-    /// resource ends (exits or fails to start) first: a server that refuses to start fails the fixture
-    /// in seconds rather than at the start timeout.
+    /// Waits for a resource to turn healthy, and gives up as soon as it cannot (Aspire's StopOnResourceUnavailable: it,
+    /// or a resource it waits for, failed to start or exited), with the log of every resource that ended.
     /// </summary>
     private async Task WaitUntilHealthyAsync(DistributedApplication app, string resourceName, CancellationToken cancellationToken)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var ended = new TaskCompletionSource<(string Name, string State)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = Task.Run(async () =>
+        try
         {
-            await foreach (var update in app.ResourceNotifications.WatchAsync(stop.Token))
-            {
-                if (update.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state))
-                {
-                    ended.TrySetResult((update.Resource.Name, state));
-                }
-            }
-        }, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
-
-        var healthy = app.ResourceNotifications.WaitForResourceHealthyAsync(resourceName, stop.Token);
-        await Task.WhenAny(healthy, ended.Task);
-        if (!healthy.IsCompletedSuccessfully)
-        {
-            // Aspire may give up on the dependant a moment before the watcher hears that its dependency ended.
-            await Task.WhenAny(ended.Task, Task.Delay(TimeSpan.FromSeconds(2), cancellationToken));
+            await app.ResourceNotifications.WaitForResourceHealthyAsync(resourceName, WaitBehavior.StopOnResourceUnavailable, cancellationToken);
         }
-
-        await stop.CancelAsync();
-        if (ended.Task.IsCompleted && !healthy.IsCompletedSuccessfully)
+        catch (DistributedApplicationException ex)
         {
-            var (name, state) = ended.Task.Result;
-            throw new InvalidOperationException($"Resource '{name}' is {state} before '{resourceName}' turned healthy. Its log:\n{await RecentLogAsync(app, name)}");
+            var ended = app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+                .Where(resource => app.ResourceNotifications.TryGetCurrentState(resource.Name, out var state)
+                    && state.Snapshot.State?.Text is { } text && KnownResourceStates.TerminalStates.Contains(text))
+                .Select(resource => resource.Name);
+            var logs = await Task.WhenAll(ended.Select(async name => $"{name}:\n{await RecentLogAsync(app, name)}"));
+            throw new InvalidOperationException($"'{resourceName}' cannot turn healthy ({ex.Message}). The resources that ended, and their logs:\n{string.Join('\n', logs)}", ex);
         }
-
-        await healthy;
     }
 
     /// <summary>The last lines a resource logged, for a failure message.</summary>

@@ -1,3 +1,4 @@
+using Books.AppHost;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -174,32 +175,13 @@ public class ComposeDeployment : IAsyncLifetime
     public async Task<string> TokenAsync(string scopes, CancellationToken cancellationToken, string clientId = ClientId)
     {
         using var identity = CreateClient(IdentityHost);
-        using var response = await identity.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = clientId,
-            ["client_secret"] = _clientSecret,
-            ["scope"] = scopes,
-        }), cancellationToken);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("access_token").GetString()!;
+        return await ProviderTokens.RequestAsync(identity, identity.BaseAddress!, clientId, _clientSecret, scopes, cancellationToken);
     }
 
     public async Task WaitHealthyAsync(string replica, CancellationToken cancellationToken)
     {
         using var client = CreateReplicaClient(replica);
-        await Eventually.TrueAsync(async () =>
-        {
-            try
-            {
-                using var response = await client.GetAsync("/health", cancellationToken);
-                return response.StatusCode == HttpStatusCode.OK;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, $"{replica} answers /health with 200", cancellationToken);
+        await Eventually.StatusAsync(client, "/health", HttpStatusCode.OK, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -47,14 +47,14 @@ public class ContainerAppFixture : BooksAppFixture
     protected override async ValueTask ConfigureAsync(IDistributedApplicationTestingBuilder builder, CancellationToken cancellationToken)
     {
         var mongo = builder.Resources.OfType<MongoDBServerResource>().Single();
+        var container = builder.CreateResourceBuilder(mongo);
         var image = (await ContainerEngine.StandInImageAsync()).Split(':');
-        var annotation = mongo.Annotations.OfType<ContainerImageAnnotation>().Single();
-        (annotation.Registry, annotation.Image, annotation.Tag) = (null, image[0], image[1]);
+        container.WithImageRegistry(null).WithImage(image[0], image[1]);
 
-        // The AppHost's WithDataVolume() named the volume after the app; a developer's own data may be in it.
-        var data = mongo.Annotations.OfType<ContainerMountAnnotation>().Single(m => m.Target == "/data/db");
-        mongo.Annotations.Remove(data);
-        mongo.Annotations.Add(new ContainerMountAnnotation(VolumeName, data.Target, ContainerMountType.Volume, data.IsReadOnly));
+        // The AppHost's WithDataVolume() named the volume after the app; a developer's own data may be in it. Its one
+        // mount so far (the data volume) is replaced by a volume of this fixture's own.
+        container.WithAnnotation(new ContainerMountAnnotation(VolumeName, "/data/db", ContainerMountType.Volume, isReadOnly: false),
+            ResourceAnnotationMutationBehavior.Replace);
 
         if (!ReplicaSet)
         {
@@ -72,8 +72,10 @@ public class ContainerAppFixture : BooksAppFixture
     /// <summary>Every change of <c>mongo</c>'s health, with when the test saw it, from its first state on, with the checks' descriptions.</summary>
     public ConcurrentQueue<(HealthStatus? Status, string Descriptions, DateTime SeenAt)> MongoHealthHistory { get; } = new();
 
+    private Task? _watcher;
+
     protected override void OnBuilt(DistributedApplication app) =>
-        _ = Task.Run(async () =>
+        _watcher = Task.Run(async () =>
         {
             await foreach (var update in app.ResourceNotifications.WatchAsync(_stopWatching.Token))
             {
@@ -84,7 +86,7 @@ public class ContainerAppFixture : BooksAppFixture
                     MongoHealthHistory.Enqueue((entry.HealthStatus, entry.Item2, DateTime.UtcNow));
                 }
             }
-        }).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
 
     /// <summary>The id of the container the orchestrator runs <c>mongo</c> in.</summary>
     public async Task<string> MongoContainerIdAsync(CancellationToken cancellationToken)
@@ -127,6 +129,15 @@ public class ContainerAppFixture : BooksAppFixture
     public override async ValueTask DisposeAsync()
     {
         await _stopWatching.CancelAsync();
+        try
+        {
+            await (_watcher ?? Task.CompletedTask);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped, as asked; any other fault of the watcher fails the fixture here
+        }
+
         await base.DisposeAsync();
         _stopWatching.Dispose();
         _initFiles.Delete(recursive: true);

@@ -14,6 +14,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
+[assembly: AssemblyFixture(typeof(Books.Tests.Infrastructure.SharedIdentityProviderDisposal))]
+
 namespace Books.Tests.Infrastructure;
 
 /// <summary>
@@ -137,8 +139,17 @@ public sealed class InProcessIdentityProvider : IAsyncDisposable
 
     private WebApplicationFactory<BooksIdentityAssembly> _host;
 
-    /// <summary>One provider for all the in-process tests of this run.</summary>
+    /// <summary>One provider for all the in-process tests of this run, started by the first that asks, disposed (its key
+    /// folder deleted) after the last (<see cref="SharedIdentityProviderDisposal"/>).</summary>
     public static InProcessIdentityProvider Shared => s_shared.Value;
+
+    internal static async ValueTask DisposeSharedAsync()
+    {
+        if (s_shared.IsValueCreated)
+        {
+            await s_shared.Value.DisposeAsync();
+        }
+    }
 
     public InProcessIdentityProvider(int port = 0, string? keyDirectory = null)
     {
@@ -233,4 +244,10 @@ public sealed class InProcessIdentityProvider : IAsyncDisposable
         await _host.DisposeAsync();
         Directory.Delete(KeyDirectory, recursive: true);
     }
+}
+
+/// <summary>An assembly fixture: xUnit disposes it after every test of the run, and with it the shared provider.</summary>
+public sealed class SharedIdentityProviderDisposal : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => InProcessIdentityProvider.DisposeSharedAsync();
 }
