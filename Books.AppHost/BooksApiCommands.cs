@@ -31,38 +31,39 @@ internal static class BooksApiCommands
                 $"Inserted {body.GetProperty("inserted").GetInt32()} sample books; {body.GetProperty("alreadyPresent").GetInt32()} were already there."),
         });
 
-        if (isDevelopment)
-        {
-            api.WithHttpCommand("/api/admin/books", "Delete all books", commandName: DeleteAllCommandName, commandOptions: new HttpCommandOptions
-            {
-                Method = HttpMethod.Delete,
-                Description = "Deletes every book in booksdb (Development only).",
-                ConfirmationMessage = "Delete every book in booksdb? This cannot be undone.",
-                IconName = "Delete",
-                PrepareRequest = Authorize,
-                GetCommandResult = context => ReportAsync(context, body => $"Deleted {body.GetProperty("deleted").GetInt64()} books."),
-            });
-        }
+        return isDevelopment ? api.WithDevelopmentCommands(issueToken, Authorize) : api;
+    }
 
-        if (isDevelopment)
+    /// <summary>"Delete all books", behind a confirmation, and "Issue a development token": Development only.</summary>
+    private static IResourceBuilder<ProjectResource> WithDevelopmentCommands(
+        this IResourceBuilder<ProjectResource> api, Func<CancellationToken, Task<string>> issueToken, Func<HttpCommandRequestContext, Task> authorize)
+    {
+        api.WithHttpCommand("/api/admin/books", "Delete all books", commandName: DeleteAllCommandName, commandOptions: new HttpCommandOptions
         {
-            api.WithCommand(IssueTokenCommandName, "Issue a development token", async context =>
+            Method = HttpMethod.Delete,
+            Description = "Deletes every book in booksdb (Development only).",
+            ConfirmationMessage = "Delete every book in booksdb? This cannot be undone.",
+            IconName = "Delete",
+            PrepareRequest = authorize,
+            GetCommandResult = context => ReportAsync(context, body => $"Deleted {body.GetProperty("deleted").GetInt64()} books."),
+        });
+
+        api.WithCommand(IssueTokenCommandName, "Issue a development token", async context =>
+        {
+            try
             {
-                try
-                {
-                    return CommandResults.Success("A bearer token for writes from books-identity, valid for 1 hour.",
-                        await issueToken(context.CancellationToken).ConfigureAwait(false), CommandResultFormat.Text);
-                }
-                catch (Exception error) when (error is HttpRequestException or InvalidOperationException or TaskCanceledException)
-                {
-                    return CommandResults.Failure($"books-identity gave no token: {error.Message}");
-                }
-            }, new CommandOptions
+                return CommandResults.Success("A bearer token for writes from books-identity, valid for 1 hour.",
+                    await issueToken(context.CancellationToken).ConfigureAwait(false), CommandResultFormat.Text);
+            }
+            catch (Exception error) when (error is HttpRequestException or InvalidOperationException or TaskCanceledException)
             {
-                Description = "Asks books-identity for a bearer token with the books.write and books.admin scopes, for curl or the .http file (Development only).",
-                IconName = "Key",
-            });
-        }
+                return CommandResults.Failure($"books-identity gave no token: {error.Message}");
+            }
+        }, new CommandOptions
+        {
+            Description = "Asks books-identity for a bearer token with the books.write and books.admin scopes, for curl or the .http file (Development only).",
+            IconName = "Key",
+        });
 
         return api;
     }

@@ -28,40 +28,7 @@ public static class IdentityServiceCollectionExtensions
         Validate(settings);
         builder.Services.AddSingleton(settings);
 
-        builder.Services.AddOpenIddict().AddServer(options =>
-        {
-            if (settings.Issuer is { } issuer)
-            {
-                options.SetIssuer(issuer);
-            }
-
-            options.SetTokenEndpointUris(TokenEndpointPath);
-            options.AllowClientCredentialsFlow();
-            options.RegisterScopes([.. settings.Scopes.Keys]);
-            options.SetAccessTokenLifetime(settings.AccessTokenLifetime);
-
-            // Resource servers validate the token themselves, from the published keys (RFC 9068 access tokens).
-            options.DisableAccessTokenEncryption();
-            options.AddEphemeralEncryptionKey();
-
-            // No database: clients are checked against configuration by the handlers below.
-            options.EnableDegradedMode();
-            options.DisableTokenStorage();
-            options.AddEventHandler<ValidateTokenRequestContext>(handler => handler.UseInlineHandler(context =>
-            {
-                ValidateClient(context, settings);
-                return default;
-            }));
-            options.AddEventHandler<HandleTokenRequestContext>(handler => handler.UseInlineHandler(context =>
-            {
-                context.SignIn(PrincipalFor(context.ClientId!, context.Request.GetScopes(), settings));
-                return default;
-            }));
-
-            // Plain HTTP on loopback, run by the AppHost and the tests; never deployed.
-            options.UseAspNetCore().DisableTransportSecurityRequirement();
-        });
-
+        builder.Services.AddOpenIddict().AddServer(options => ConfigureServer(options, settings));
         builder.Services.AddOptions<OpenIddictServerOptions>().Configure<ILoggerFactory>((options, loggers) =>
         {
             foreach (var key in SigningKeys.LoadOrCreate(settings.KeyDirectory!, loggers.CreateLogger(typeof(SigningKeys))))
@@ -71,6 +38,42 @@ public static class IdentityServiceCollectionExtensions
         });
 
         return builder;
+    }
+
+    /// <summary>A token endpoint for the client-credentials grant, its clients and scopes from configuration, no database.</summary>
+    private static void ConfigureServer(OpenIddictServerBuilder options, ProviderSettings settings)
+    {
+        if (settings.Issuer is { } issuer)
+        {
+            options.SetIssuer(issuer);
+        }
+
+        options.SetTokenEndpointUris(TokenEndpointPath);
+        options.AllowClientCredentialsFlow();
+        options.RegisterScopes([.. settings.Scopes.Keys]);
+        options.SetAccessTokenLifetime(settings.AccessTokenLifetime);
+
+        // Resource servers validate the token themselves, from the published keys (RFC 9068 access tokens).
+        options.DisableAccessTokenEncryption();
+        options.AddEphemeralEncryptionKey();
+
+        // No database: clients are checked against configuration by the handlers below.
+        options.EnableDegradedMode();
+        options.DisableTokenStorage();
+        options.AddEventHandler<ValidateTokenRequestContext>(handler => handler.UseInlineHandler(context =>
+        {
+            ValidateClient(context, settings);
+            return default;
+        }));
+        options.AddEventHandler<HandleTokenRequestContext>(handler => handler.UseInlineHandler(context =>
+        {
+            context.SignIn(PrincipalFor(context.ClientId!, context.Request.GetScopes(), settings));
+            return default;
+        }));
+
+        // Plain HTTP to books-identity itself: on loopback under the AppHost and the tests, and behind the Compose
+        // deployment's TLS proxy, which terminates HTTPS in front of it.
+        options.UseAspNetCore().DisableTransportSecurityRequirement();
     }
 
     private static void Validate(ProviderSettings settings)

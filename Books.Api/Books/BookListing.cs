@@ -46,18 +46,8 @@ public sealed record BookListing(FilterDefinition<Book> Filter, BookSort Sort, i
     public static BookListing? Parse(BookListQuery query, IQueryCollection parameters, out Dictionary<string, string[]> errors)
     {
         errors = [];
-        foreach (var (name, values) in parameters)
-        {
-            if (!s_parameters.Contains(name))
-            {
-                errors[name] = [$"'{name}' is not a parameter of this listing ({string.Join(", ", s_parameters)})."];
-            }
-            else if (values.Count > 1)
-            {
-                errors[name] = [$"'{name}' is given more than once."];
-            }
-        }
-
+        CheckParameters(parameters, errors);
+        CheckFilters(query, errors);
         var limit = query.Limit ?? DefaultPageSize;
         if (limit is < 1 or > MaxPageSize)
         {
@@ -70,6 +60,40 @@ public sealed record BookListing(FilterDefinition<Book> Filter, BookSort Sort, i
             errors["sort"] = [$"'sort' is one of {string.Join(", ", BookSort.Names)}."];
         }
 
+        var words = errors.ContainsKey("q") ? null : SearchWords(query.Q, errors);
+        var author = NullIfBlank(query.Author) is { } authorName ? BookDocuments.AuthorKey(authorName) : null;
+        var tag = NullIfBlank(query.Tag)?.ToLowerInvariant();
+        var queryHash = BookCursor.HashQuery(sort?.Name, author, tag, query.YearFrom?.ToString(), query.YearTo?.ToString(),
+            words is null ? null : string.Join(' ', words));
+        BookCursor? cursor = null;
+        if (sort is not null && NullIfBlank(query.Cursor) is { } cursorText
+            && (cursor = BookCursor.Decode(cursorText, sort, queryHash, out var cursorProblem)) is null)
+        {
+            errors["cursor"] = [cursorProblem!];
+        }
+
+        return errors.Count > 0 ? null : new BookListing(Match(author, tag, query.YearFrom, query.YearTo, words, sort!, cursor), sort!, limit, queryHash);
+    }
+
+    /// <summary>Every parameter is one of the listing's, given once.</summary>
+    private static void CheckParameters(IQueryCollection parameters, Dictionary<string, string[]> errors)
+    {
+        foreach (var (name, values) in parameters)
+        {
+            if (!s_parameters.Contains(name))
+            {
+                errors[name] = [$"'{name}' is not a parameter of this listing ({string.Join(", ", s_parameters)})."];
+            }
+            else if (values.Count > 1)
+            {
+                errors[name] = [$"'{name}' is given more than once."];
+            }
+        }
+    }
+
+    /// <summary>The text filters are bounded and clean; the year range is not backwards.</summary>
+    private static void CheckFilters(BookListQuery query, Dictionary<string, string[]> errors)
+    {
         foreach (var (name, value) in new[] { ("author", query.Author), ("tag", query.Tag), ("q", query.Q) })
         {
             if (value is { Length: > MaxFilterLength })
@@ -86,38 +110,27 @@ public sealed record BookListing(FilterDefinition<Book> Filter, BookSort Sort, i
         {
             errors["yearFrom"] = ["'yearFrom' is after 'yearTo'."];
         }
+    }
 
-        string[]? words = null;
-        if (NullIfBlank(query.Q) is { } search && !errors.ContainsKey("q"))
-        {
-            words = BookWords.OfSearch(search);
-            if (words.Length == 0)
-            {
-                errors["q"] = [$"'q' needs a word of at least {BookWords.MinPrefixLength} letters or digits; shorter words are not searched."];
-            }
-            else if (words.Length > BookWords.MaxSearchWords)
-            {
-                errors["q"] = [$"'q' has at most {BookWords.MaxSearchWords} words ({words.Length} given)."];
-            }
-        }
-
-        var author = NullIfBlank(query.Author) is { } authorName ? BookDocuments.AuthorKey(authorName) : null;
-        var tag = NullIfBlank(query.Tag)?.ToLowerInvariant();
-        var queryHash = BookCursor.HashQuery(sort?.Name, author, tag, query.YearFrom?.ToString(), query.YearTo?.ToString(),
-            words is null ? null : string.Join(' ', words));
-        BookCursor? cursor = null;
-        if (sort is not null && NullIfBlank(query.Cursor) is { } cursorText
-            && (cursor = BookCursor.Decode(cursorText, sort, queryHash, out var cursorProblem)) is null)
-        {
-            errors["cursor"] = [cursorProblem!];
-        }
-
-        if (errors.Count > 0)
+    /// <summary>The words of <c>q</c> to search by: at least one, at most <see cref="BookWords.MaxSearchWords"/>.</summary>
+    private static string[]? SearchWords(string? q, Dictionary<string, string[]> errors)
+    {
+        if (NullIfBlank(q) is not { } search)
         {
             return null;
         }
 
-        return new BookListing(Match(author, tag, query.YearFrom, query.YearTo, words, sort!, cursor), sort!, limit, queryHash);
+        var words = BookWords.OfSearch(search);
+        if (words.Length == 0)
+        {
+            errors["q"] = [$"'q' needs a word of at least {BookWords.MinPrefixLength} letters or digits; shorter words are not searched."];
+        }
+        else if (words.Length > BookWords.MaxSearchWords)
+        {
+            errors["q"] = [$"'q' has at most {BookWords.MaxSearchWords} words ({words.Length} given)."];
+        }
+
+        return words;
     }
 
     /// <summary>The filter of a valid listing: every condition given, and the cursor's position.</summary>

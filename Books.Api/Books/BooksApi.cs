@@ -27,10 +27,13 @@ public static partial class BooksApi
             .WithTags("Books")
             .WithBodyLimit()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        var reads = api.MapGroup("").WithReadLimit();
-        var writes = api.MapGroup("").RequireWriter().WithWriteLimit();
-        var storing = writes.MapGroup("").AddEndpointFilter(WritesWaitForIsbnIndex.InvokeAsync);
+        MapReads(api.MapGroup("").WithReadLimit());
+        MapWrites(api.MapGroup("").RequireWriter().WithWriteLimit());
+        return api;
+    }
 
+    private static void MapReads(RouteGroupBuilder reads)
+    {
         reads.MapGet("/", ListBooks)
             .WithName(nameof(ListBooks))
             .AddEndpointFilter(BookQueryLimits.LimitConcurrentListings)
@@ -52,7 +55,12 @@ public static partial class BooksApi
             .WithDescription("Any form of the ISBN finds the book: ISBN-10 or ISBN-13, with or without hyphens.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
+    }
 
+    /// <summary>The writes; those that store a book (POST, PUT, PATCH) wait for the unique ISBN index.</summary>
+    private static void MapWrites(RouteGroupBuilder writes)
+    {
+        var storing = writes.MapGroup("").AddEndpointFilter(WritesWaitForIsbnIndex.InvokeAsync);
         storing.MapPost("/", CreateBook)
             .WithName(nameof(CreateBook))
             .WithSummary("Add a book")
@@ -83,8 +91,6 @@ public static partial class BooksApi
             .WithDescription("With If-Match, only if the book is still at that version.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
-
-        return api;
     }
 
     /// <summary>What any write carrying a book can answer: an invalid book, a taken ISBN, a body too large, a wrong media type.</summary>

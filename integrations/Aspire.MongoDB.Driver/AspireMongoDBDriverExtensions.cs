@@ -87,19 +87,20 @@ public static class AspireMongoDBDriverExtensions
 
         if (!settings.DisableHealthChecks)
         {
-            var timeout = TimeSpan.FromMilliseconds(
-                settings.HealthCheckTimeout ?? MongoDBSettings.DefaultHealthCheckTimeoutMilliseconds);
-            builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-                serviceKey is null ? HealthCheckName : $"{HealthCheckName}_{serviceKey}",
-                services => new MongoDBHealthCheck(
-                    services.GetRequiredKeyedService<IMongoClient>(serviceKey),
-                    url.DatabaseName ?? "admin",
-                    timeout,
-                    srv),
-                failureStatus: null,
-                tags: null,
-                timeout: timeout));
+            AddHealthCheck(builder, serviceKey, url, settings, srv);
         }
+    }
+
+    /// <summary>A <c>MongoDB.Driver</c> check that pings the database through the registered client, bounded by its timeout.</summary>
+    private static void AddHealthCheck(IHostApplicationBuilder builder, string? serviceKey, MongoUrl url, MongoDBSettings settings, MongoDBSrvOptions? srv)
+    {
+        var timeout = TimeSpan.FromMilliseconds(settings.HealthCheckTimeout ?? MongoDBSettings.DefaultHealthCheckTimeoutMilliseconds);
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            serviceKey is null ? HealthCheckName : $"{HealthCheckName}_{serviceKey}",
+            services => new MongoDBHealthCheck(services.GetRequiredKeyedService<IMongoClient>(serviceKey), url.DatabaseName ?? "admin", timeout, srv),
+            failureStatus: null,
+            tags: null,
+            timeout: timeout));
     }
 
     private static MongoDBSettings ReadSettings(
