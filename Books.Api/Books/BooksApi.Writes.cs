@@ -14,7 +14,8 @@ namespace Books.Api.Books;
 /// <summary>The write handlers: each a single conditional write, and the answers when it matches nothing.</summary>
 public static partial class BooksApi
 {
-    private static readonly JsonDocumentOptions s_patchOptions = new() { MaxDepth = 32, AllowDuplicateProperties = false };
+    // Duplicates are allowed by the parser and refused by ValidatePatch, which names the field (JsonBodyProblem).
+    private static readonly JsonDocumentOptions s_patchOptions = new() { MaxDepth = 32, AllowDuplicateProperties = true };
 
     public static async Task<Results<Created<BookResponse>, ValidationProblem, ProblemHttpResult>> CreateBook(
         BookRequest request,
@@ -68,7 +69,8 @@ public static partial class BooksApi
         }
         catch (JsonException ex)
         {
-            return await RefuseBodyAsync(id, preconditions, BooksProblems.MalformedBody(BadRequestExceptionHandler.DescribeJson(ex)), books, limits, cancellationToken);
+            var problem = await JsonBodyProblem.DescribeAsync(context.Request, cancellationToken) ?? JsonBodyProblem.Syntax(ex);
+            return await RefuseBodyAsync(id, preconditions, BooksProblems.MalformedBody(problem), books, limits, cancellationToken);
         }
 
         if (request is null)
@@ -105,11 +107,16 @@ public static partial class BooksApi
         }
         catch (JsonException ex)
         {
-            return await RefuseBodyAsync(id, preconditions, BooksProblems.MalformedBody(BadRequestExceptionHandler.DescribeJson(ex)), books, limits, cancellationToken);
+            return await RefuseBodyAsync(id, preconditions, BooksProblems.MalformedBody(JsonBodyProblem.Syntax(ex)), books, limits, cancellationToken);
         }
 
         using (patch)
         {
+            if (BookInput.DuplicateField(patch.RootElement) is { } duplicate)
+            {
+                return await RefuseBodyAsync(id, preconditions, BooksProblems.MalformedBody(duplicate), books, limits, cancellationToken);
+            }
+
             var now = BookDocuments.Now(clock);
             if (BookInput.ValidatePatch(patch.RootElement, now.Year, out var errors) is not { } changes)
             {

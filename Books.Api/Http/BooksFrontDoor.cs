@@ -1,3 +1,4 @@
+using Books.Api.Limits;
 using System.Net;
 using Books.Settings;
 using Microsoft.AspNetCore.HostFiltering;
@@ -67,6 +68,18 @@ public static class BooksFrontDoor
         {
             app.Use((context, next) => frontDoor.Admits(context) ? next(context) : RefuseHostAsync(context));
         }
+
+        // A write's body is kept (in memory: at most the body limit), so one the framework cannot bind can be read again
+        // and described by what it holds (JsonBodyProblem).
+        app.Use((context, next) =>
+        {
+            if (HttpMethods.IsPost(context.Request.Method) || HttpMethods.IsPut(context.Request.Method))
+            {
+                context.Request.EnableBuffering(bufferThreshold: BooksLimits.MaxBodyBytes);
+            }
+
+            return next(context);
+        });
 
         return app;
     }
