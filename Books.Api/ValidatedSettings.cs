@@ -4,24 +4,28 @@ using Microsoft.Extensions.Options;
 
 namespace Books.Api;
 
-/// <summary>Binds a configuration section to its settings class and validates it before the app is built.</summary>
+/// <summary>The one way books-api takes a settings section: options bound from configuration, validated on start.</summary>
 internal static class ValidatedSettings
 {
     /// <summary>
-    /// Binds <paramref name="section"/> to <typeparamref name="T"/>, checks its validation attributes and registers the
-    /// result as <see cref="IOptions{T}"/>. An invalid value stops startup with a message naming its full key.
+    /// <c>AddOptions&lt;T&gt;().BindConfiguration(section).ValidateOnStart()</c>, its validation attributes checked by a
+    /// validator that names each value's full key: an invalid value stops startup saying which key to fix.
     /// </summary>
-    public static T AddValidatedSettings<T>(this IHostApplicationBuilder builder, string section) where T : class, new()
+    public static OptionsBuilder<T> AddValidatedSettings<T>(this IServiceCollection services, string section) where T : class
     {
-        var settings = builder.Configuration.GetSection(section).Get<T>() ?? new T();
-        var errors = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(settings, new ValidationContext(settings), errors, validateAllProperties: true))
-        {
-            throw new InvalidOperationException(string.Join(" ", errors.SelectMany(error => error.MemberNames.Select(member =>
-                $"'{SettingsKey.Of(section, member)}' ({typeof(T).GetProperty(member)?.GetValue(settings)} given) {error.ErrorMessage}."))));
-        }
+        services.AddSingleton<IValidateOptions<T>>(new KeyedValidation<T>(section));
+        return services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
+    }
 
-        builder.Services.AddSingleton(Options.Create(settings));
-        return settings;
+    private sealed class KeyedValidation<T>(string section) : IValidateOptions<T> where T : class
+    {
+        public ValidateOptionsResult Validate(string? name, T options)
+        {
+            var errors = new List<ValidationResult>();
+            return Validator.TryValidateObject(options, new ValidationContext(options), errors, validateAllProperties: true)
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail(string.Join(" ", errors.SelectMany(error => error.MemberNames.Select(member =>
+                    $"'{SettingsKey.Of(section, member)}' ({typeof(T).GetProperty(member)?.GetValue(options)} given) {error.ErrorMessage}."))));
+        }
     }
 }

@@ -41,7 +41,7 @@ public static class BooksServiceCollectionExtensions
         builder.Services.AddSingleton<BooksMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(BooksMetrics.MeterName));
 
-        builder.AddValidatedSettings<IndexSettings>(IndexSettings.SectionName);
+        builder.Services.AddValidatedSettings<IndexSettings>(IndexSettings.SectionName);
         builder.Services.AddSingleton<BookIndexStatus>();
         builder.Services.AddSingleton<BookIndexRefusals>();
         builder.Services.AddHostedService<BookIndexBuilder>();

@@ -2,6 +2,7 @@ using Books.Api.Http;
 using Books.Settings;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 using System.Threading.RateLimiting;
 
@@ -22,13 +23,14 @@ public static class BooksLimits
 
     public static IHostApplicationBuilder AddBooksLimits(this IHostApplicationBuilder builder)
     {
-        builder.AddValidatedSettings<QueryLimitSettings>(QueryLimitSettings.SectionName);
+        builder.Services.AddValidatedSettings<QueryLimitSettings>(QueryLimitSettings.SectionName);
         builder.Services.AddSingleton<BookQueryLimits>();
 
-        var limits = builder.AddValidatedSettings<RateLimitSettings>(RateLimitSettings.SectionName);
-        var (limited, reads, window) = (limits.Enabled, limits.ReadsPerWindow, limits.Window);
-        builder.Services.AddRateLimiter(options =>
+        builder.Services.AddValidatedSettings<RateLimitSettings>(RateLimitSettings.SectionName);
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitSettings>>((options, settings) =>
         {
+            var (limited, reads, window) = (settings.Value.Enabled, settings.Value.ReadsPerWindow, settings.Value.Window);
             options.AddPolicy(ReadPolicy, http => limited
                 ? RateLimitPartition.GetSlidingWindowLimiter(
                     http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
@@ -39,12 +41,12 @@ public static class BooksLimits
 
         builder.Services.AddSingleton(services => services.GetRequiredService<BookQueryLimits>()
             .BoundWrites(services.GetRequiredService<IMongoDatabase>().GetCollection<WriteLog>(WriteLog.CollectionName)));
-        if (limited)
+        builder.Services.AddSingleton(services =>
         {
-            builder.Services.AddSingleton(services => new SharedWriteRateLimit(
-                services.GetRequiredService<IMongoCollection<WriteLog>>(), services.GetRequiredService<TimeProvider>(), limits.WritesPerWindow, window,
-                services.GetRequiredService<BookQueryLimits>().TimeLimit));
-        }
+            var settings = services.GetRequiredService<IOptions<RateLimitSettings>>().Value;
+            return new SharedWriteRateLimit(services.GetRequiredService<IMongoCollection<WriteLog>>(), services.GetRequiredService<TimeProvider>(),
+                settings.WritesPerWindow, settings.Window, services.GetRequiredService<BookQueryLimits>().TimeLimit);
+        });
 
         return builder;
     }
@@ -63,7 +65,9 @@ public static class BooksLimits
     public static TBuilder WithWriteLimit<TBuilder>(this TBuilder endpoints) where TBuilder : IEndpointConventionBuilder =>
         endpoints
             .AddEndpointFilter((context, next) =>
-                context.HttpContext.RequestServices.GetService<SharedWriteRateLimit>() is { } limit ? limit.InvokeAsync(context, next) : next(context))
+                context.HttpContext.RequestServices.GetRequiredService<IOptions<RateLimitSettings>>().Value.Enabled
+                    ? context.HttpContext.RequestServices.GetRequiredService<SharedWriteRateLimit>().InvokeAsync(context, next)
+                    : next(context))
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
     /// <summary>Every endpoint: bodies of at most <see cref="MaxBodyBytes"/>.</summary>

@@ -29,7 +29,7 @@ public static class BooksSecurity
     public static IHostApplicationBuilder AddBooksSecurity(this IHostApplicationBuilder builder)
     {
         var authority = ProviderAuthority.Read(builder.Configuration);
-        var clockSkew = builder.AddValidatedSettings<TokenValidationSettings>(TokenValidationSettings.SectionName).ClockSkew;
+        builder.Services.AddValidatedSettings<TokenValidationSettings>(TokenValidationSettings.SectionName);
 
         // Reads are anonymous, so only writes authenticate: the project file sets the runtime switch
         // Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme, so the one scheme is not made the default and
@@ -47,8 +47,10 @@ public static class BooksSecurity
             {
                 options.BackchannelTimeout = DefaultBackchannelTimeout;
             }
-
-            if (clockSkew is { } skew)
+        });
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<TokenValidationSettings>>((options, settings) =>
+        {
+            if (settings.Value.ClockSkew is { } skew)
             {
                 options.TokenValidationParameters.ClockSkew = skew;
             }
