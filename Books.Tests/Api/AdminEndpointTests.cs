@@ -68,7 +68,7 @@ public sealed class AdminEndpointTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task Delete_all_in_development_deletes_every_book_and_counts_them()
+    public async Task Delete_all_in_development_empties_the_store()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         using var writer = api.CreateAdminClient();
@@ -104,7 +104,7 @@ public sealed class AdminEndpointTests(MongodStandInFixture mongod)
     [Theory]
     [InlineData("Development", true)]
     [InlineData("Production", false)]
-    public async Task The_dashboard_offers_delete_all_and_the_token_command_only_in_development(string environment, bool offered)
+    public async Task Development_commands_only_in_development(string environment, bool offered)
     {
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Books_AppHost>(
             [$"--environment={environment}", $"MONGOD_PATH={MongodStandIn.LauncherPath}"], Cancellation);

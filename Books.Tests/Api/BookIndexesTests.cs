@@ -25,7 +25,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Ready_means_every_index_exists_with_its_keys_and_options()
+    public async Task Ready_means_every_index_exists()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         using var client = api.CreateClient();
@@ -56,7 +56,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task Writes_answer_503_until_the_unique_isbn_index_exists_and_transient_errors_are_retried()
+    public async Task Writes_wait_for_the_isbn_index()
     {
         var connectionString = mongod.NewDatabase();
         var failPoint = FailCreateIndexes(connectionString, 6, "HostUnreachable"); // a transient error
@@ -108,7 +108,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
     [InlineData(85, "Index already exists with a different name: isbn_1", "Drop or rename it")]
     [InlineData(13, "not authorized on books to execute command { createIndexes: \"books\" }", "Grant it createIndex")]
     [InlineData(67, "cannot create unique index over { isbn: 1 } with shard key pattern { _id: \"hashed\" }", "shard the books collection on { isbn: 1 }")]
-    public async Task An_index_error_an_operator_must_clear_keeps_reads_ready_says_why_in_the_503_and_is_logged_once(int code, string message, string remedy)
+    public async Task Operator_index_error_keeps_reads_ready(int code, string message, string remedy)
     {
         var connectionString = mongod.NewDatabase();
         var failPoint = FailCreateIndexes(connectionString, code, message);
@@ -152,7 +152,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
     // MongoDB manual, createIndexes: an index with the same key under another name is refused with 85; one that is
     // unique on exactly { isbn: 1 } (isbn_1, as the sharding steps make it) guards the ISBN as well, so it is adopted.
     [Fact]
-    public async Task An_equivalent_unique_isbn_index_under_another_name_is_adopted()
+    public async Task Equivalent_isbn_index_is_adopted()
     {
         var connectionString = mongod.NewDatabase();
         var url = MongoUrl.Create(connectionString);
@@ -192,7 +192,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
     // collection already contains data that would violate the unique constraint" (11000). Reads go on; writes say how
     // many ISBNs are duplicated and where the list is; once the extra book is gone, the retry builds the index.
     [Fact]
-    public async Task Duplicates_already_stored_keep_reads_ready_and_writes_resume_once_they_are_removed()
+    public async Task Stored_duplicates_keep_reads_ready()
     {
         var connectionString = mongod.NewDatabase();
         var url = MongoUrl.Create(connectionString);
@@ -250,7 +250,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
 
     // MongoDB manual, createIndexes: each command builds its indexes in one scan of the collection.
     [Fact]
-    public async Task The_books_indexes_take_two_createIndexes_commands_the_isbn_index_and_the_rest_together()
+    public async Task Indexes_take_two_createIndexes_commands()
     {
         var connectionString = mongod.NewDatabase();
         var count = FailCreateIndexes(connectionString, 0, "");
@@ -278,7 +278,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
     // with BadValue, "Standalones can't specify commitQuorum". An operator clears it by changing the setting: until then
     // reads are served, and a write's 503 names the setting and the server's message.
     [Fact]
-    public async Task A_commit_quorum_the_server_refuses_names_the_setting_in_the_503()
+    public async Task Refused_commit_quorum_is_named_in_the_503()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase(), services => services.AddFakeLogging(),
             settings: new Dictionary<string, string> { [IndexSettings.CommitQuorumKey] = "majority" });
@@ -301,7 +301,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
     // ISBN. An index dropped by hand, or a collection restored without indexes, is noticed within Books:Indexes:CheckSeconds,
     // writes that store a book answer 503 meanwhile, and the index is built again.
     [Fact]
-    public async Task A_dropped_unique_isbn_index_stops_writes_until_it_is_built_again()
+    public async Task Dropped_isbn_index_stops_writes_until_rebuilt()
     {
         var connectionString = mongod.NewDatabase();
         await using var api = BooksApiHost.Create(connectionString, services => services.AddFakeLogging(),
@@ -354,7 +354,7 @@ public sealed class BookIndexesTests(MongodStandInFixture mongod)
     [InlineData("votingMembers", "votingMembers")]
     [InlineData("2", "2")]
     [InlineData("eastCoast", "eastCoast")]
-    public void The_commit_quorum_setting_is_passed_to_createIndexes_as_written(string? setting, string? sent) =>
+    public void Commit_quorum_is_sent_as_written(string? setting, string? sent) =>
         Assert.Equal(sent, BookIndexModels.CommitQuorum(setting)?.ToBsonValue().ToString());
 
 

@@ -59,7 +59,7 @@ public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InPr
     }
 
     [Fact]
-    public async Task Filters_by_author_tag_years_and_title_text()
+    public async Task Filters_combine()
     {
         var tag = TestBooks.NewTag();
         await _api.CreateAsync(TestBooks.Body(title: "Alpha Centauri", tag: tag, year: 1990, author: "Ann Writer"), Cancellation);
@@ -84,7 +84,7 @@ public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InPr
     [InlineData("(c++) notes", "Gamma (C++) Notes")]           // pattern characters are not patterns; "c" is too short
     [InlineData("uber CAFE", "Über Café")]                     // accents dropped on both sides
     [InlineData("gödel", "Über Café")]                         // an author with an accent, searched with it
-    public async Task Q_finds_books_by_word_prefixes_of_title_and_authors(string q, string expected)
+    public async Task Q_finds_books_by_word_prefixes(string q, string expected)
     {
         var tag = TestBooks.NewTag();
         await _api.CreateAsync(TestBooks.Body(title: "Alpha Centauri", tag: tag, author: "Ann Writer"), Cancellation);
@@ -105,7 +105,7 @@ public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InPr
     [InlineData("q=dord", "Đorđe's Notes")]                    // Đ, đ
     [InlineData("author=emile%20zola", "Germinal")]            // the whole name, accents and case ignored
     [InlineData("author=S%C3%98REN%20KIERKEGAARD", "Enten Eller")]
-    public async Task Search_and_the_author_filter_fold_letters_as_the_words_do(string query, string expected)
+    public async Task Search_and_author_fold_letters(string query, string expected)
     {
         var tag = TestBooks.NewTag();
         await _api.CreateAsync(TestBooks.Body(title: "Enten Eller", tag: tag, author: "Søren Kierkegaard"), Cancellation);
@@ -119,7 +119,7 @@ public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InPr
     }
 
     [Fact]
-    public async Task Sorting_by_title_puts_an_accented_initial_among_its_letter()
+    public async Task Accented_initial_sorts_with_its_letter()
     {
         var tag = TestBooks.NewTag();
         foreach (var title in new[] { "Zola's Paris", "Émile", "Fables", "Eden", "Øresund" })
@@ -142,7 +142,7 @@ public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InPr
     }
 
     [Fact]
-    public async Task Sorts_by_title_year_and_creation_in_both_directions_with_a_stable_tiebreak()
+    public async Task Sorts_have_a_stable_tiebreak()
     {
         var tag = TestBooks.NewTag();
         var created = new List<JsonElement>();
@@ -183,7 +183,7 @@ public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InPr
     }
 
     [Fact]
-    public async Task Walk_returns_every_surviving_book_exactly_once_while_books_are_added_and_removed()
+    public async Task Walk_sees_each_surviving_book_once()
     {
         var tag = TestBooks.NewTag();
         var original = new List<string>();
@@ -264,7 +264,7 @@ public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InPr
     }
 
     [Fact]
-    public async Task A_cursor_that_is_not_ours_is_refused_even_when_it_names_this_query()
+    public async Task Forged_cursor_is_refused()
     {
         var tag = TestBooks.NewTag();
         // Well-formed and bound to this very query, but its key is a number where the title sort keeps text.
@@ -302,7 +302,7 @@ public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InPr
     }
 
     [Fact]
-    public async Task A_filter_with_a_line_break_is_refused_like_any_control_character()
+    public async Task Filter_with_a_line_break_is_refused()
     {
         foreach (var name in new[] { "author", "tag", "q" })
         {
@@ -318,7 +318,7 @@ public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InPr
     }
 
     [Fact]
-    public async Task Default_page_is_20_and_pages_are_never_larger_than_asked()
+    public async Task Pages_hold_at_most_the_limit()
     {
         var tag = TestBooks.NewTag();
         for (var i = 0; i < 22; i++)
@@ -333,7 +333,7 @@ public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InPr
     }
 
     [Fact]
-    public async Task Sample_set_seeds_idempotently_and_every_book_reads_back_as_shipped()
+    public async Task Sample_set_seeds_idempotently()
     {
         var samples = BookSamples.Load();
         Assert.True(samples.Count >= 100, $"only {samples.Count} samples");

@@ -32,7 +32,7 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
     [InlineData("GET", "/api/books/{id}")]
     [InlineData("GET", "/api/books/by-isbn/{isbn}")]
     [InlineData("PATCH", "/api/books/{id}")]
-    public async Task A_query_that_reaches_its_time_limit_is_a_503_that_says_so(string method, string path)
+    public async Task Query_at_its_time_limit_is_503(string method, string path)
     {
         var connectionString = mongod.NewDatabase();
         await using var api = BooksApiHost.Create(connectionString);
@@ -63,7 +63,7 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task Reads_are_limited_per_client_address_and_another_address_is_unaffected()
+    public async Task Reads_are_limited_per_address()
     {
         const int Reads = 3;
         await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string>
@@ -93,7 +93,7 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task Listings_beyond_the_concurrency_limit_wait_a_bounded_time_then_get_503()
+    public async Task Listing_past_the_slots_gets_503()
     {
         var connectionString = mongod.NewDatabase();
         var queueTimeout = TimeSpan.FromMilliseconds(300);
@@ -141,7 +141,7 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
     // The driver waits 2 minutes for a pooled connection by default; books-api waits its time limit, and a wait that runs
     // out means every connection is busy: MongoDB is slow to answer, so the caller is told to come back (overload).
     [Fact]
-    public async Task A_wait_for_a_pooled_connection_ends_at_the_time_limit_as_overload()
+    public async Task Pool_wait_ends_at_the_time_limit_as_overload()
     {
         var connectionString = mongod.NewDatabase();
         await using var api = BooksApiHost.Create(connectionString + "?maxPoolSize=1", settings: new Dictionary<string, string>
@@ -181,7 +181,7 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
     [InlineData("before search words existed")]
     [InlineData("by a globalization-invariant build")]
     [InlineData("with only its title words remade")]
-    public async Task Books_with_outdated_search_words_get_them_remade_at_startup(string storedHow)
+    public async Task Outdated_search_words_are_remade_at_startup(string storedHow)
     {
         var connectionString = mongod.NewDatabase();
         var url = MongoUrl.Create(connectionString);
@@ -229,7 +229,7 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
     // More outdated books than two batches are all made again; then, with every book current, a start costs one find
     // that returns nothing and no update.
     [Fact]
-    public async Task The_backfill_walks_batches_to_the_end_and_then_costs_one_empty_find()
+    public async Task Backfill_finishes_then_costs_one_find()
     {
         var connectionString = mongod.NewDatabase();
         var url = MongoUrl.Create(connectionString);
@@ -283,7 +283,7 @@ public sealed class BoundedWorkTests(MongodStandInFixture mongod)
     // manual's optimistic pattern: a filter on the version). Here a PATCH of the authors lands between its read and
     // its write: the PATCH's words stay, and the book, read again, gets the title words it lacked.
     [Fact]
-    public async Task A_patch_of_the_authors_racing_the_backfill_keeps_its_words()
+    public async Task Patch_racing_the_backfill_keeps_its_words()
     {
         var connectionString = mongod.NewDatabase();
         var url = MongoUrl.Create(connectionString);

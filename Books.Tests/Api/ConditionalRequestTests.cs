@@ -111,7 +111,7 @@ public sealed class ConditionalRequestTests(MongodStandInFixture mongod)
     [Theory]
     [InlineData("If-Match")]
     [InlineData("If-None-Match")]
-    public async Task Each_field_value_gives_the_rfc_9110_answer_on_put_patch_and_delete(string field)
+    public async Task Each_field_value_gets_its_rfc_9110_answer(string field)
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: s_noWriteLimit);
         using var client = api.CreateWriterClient();
@@ -171,7 +171,7 @@ public sealed class ConditionalRequestTests(MongodStandInFixture mongod)
     [InlineData("\"1\"", "\"1\"", HttpStatusCode.PreconditionFailed)] // If-Match true, If-None-Match false
     [InlineData("\"2\"", "\"2\"", HttpStatusCode.PreconditionFailed)] // If-Match false decides first (13.2.2 step 1)
     [InlineData("\"1\"", "\"2\"", HttpStatusCode.OK)]
-    public async Task If_match_and_if_none_match_together_must_both_hold(string ifMatch, string ifNoneMatch, HttpStatusCode expected)
+    public async Task Both_preconditions_must_hold(string ifMatch, string ifNoneMatch, HttpStatusCode expected)
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         using var client = api.CreateWriterClient();
@@ -309,7 +309,7 @@ public sealed class ContendedWriteTests(MongodStandInFixture mongod)
     [Theory]
     [InlineData("PUT", null)]
     [InlineData("PATCH", """{ "isbn": "{isbn}" }""")]
-    public async Task A_write_that_loses_every_race_is_a_503_not_a_404(string method, string? patch)
+    public async Task Write_losing_every_race_is_503(string method, string? patch)
     {
         var racer = new RacingCollection();
         await using var api = BooksApiHost.Create(mongod.NewDatabase(), services =>

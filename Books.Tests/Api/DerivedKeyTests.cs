@@ -15,7 +15,7 @@ public sealed class DerivedKeyTests(MongodStandInFixture mongod)
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task After_patching_the_authors_the_author_filter_finds_the_new_author_and_not_the_old()
+    public async Task Author_filter_follows_a_patch()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         using var client = api.CreateWriterClient();
@@ -28,7 +28,7 @@ public sealed class DerivedKeyTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task After_patching_the_title_sorting_by_title_puts_the_book_where_its_new_title_belongs()
+    public async Task Title_sort_follows_a_patch()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         using var client = api.CreateWriterClient();
@@ -42,7 +42,7 @@ public sealed class DerivedKeyTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task After_removing_the_year_sorting_by_year_puts_the_book_with_the_undated_ones()
+    public async Task Removed_year_sorts_with_undated_books()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         using var client = api.CreateWriterClient();
@@ -58,7 +58,7 @@ public sealed class DerivedKeyTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task After_patching_the_year_sorting_by_year_puts_the_book_at_its_new_year()
+    public async Task Year_sort_follows_a_patch()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         using var client = api.CreateWriterClient();
@@ -73,7 +73,7 @@ public sealed class DerivedKeyTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task Patching_the_isbn_to_another_books_is_409_and_changes_nothing()
+    public async Task Patching_to_a_taken_isbn_is_409()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         using var client = api.CreateWriterClient();
@@ -91,7 +91,7 @@ public sealed class DerivedKeyTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task An_isbn_10_given_by_patch_is_stored_as_isbn_13_and_found_by_either_form()
+    public async Task Patched_isbn_10_is_stored_as_isbn_13()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         using var client = api.CreateWriterClient();

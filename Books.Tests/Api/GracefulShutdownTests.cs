@@ -40,7 +40,7 @@ public sealed class GracefulShutdownTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task In_flight_request_completes_after_shutdown_began_then_the_client_is_disposed()
+    public async Task In_flight_request_completes_after_shutdown()
     {
         var gate = new Gate();
         var api = BooksApiHost.Create(mongod.NewDatabase(), services => services.AddSingleton<IStartupFilter>(gate));

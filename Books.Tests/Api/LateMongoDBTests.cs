@@ -14,7 +14,7 @@ namespace Books.Tests.Api;
 public sealed class LateMongoDBTests(MongodStandInFixture mongod)
 {
     [Fact]
-    public async Task Indexes_are_created_and_books_api_turns_ready_when_mongodb_appears_after_it_started()
+    public async Task Late_mongodb_gets_its_indexes()
     {
         // The longest the index retry loop can be asleep, plus two attempts' server selection, plus slack. An attempt
         // gives up after 1 s rather than the default 5 s: the first one has to fail, and the time is all wait.

@@ -21,7 +21,7 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Books_api_meter_counts_writes_and_failed_writes_by_reason()
+    public async Task Meter_counts_writes_by_outcome()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         using var client = api.CreateWriterClient();
@@ -58,7 +58,7 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task Books_api_meter_publishes_its_counters_with_units_and_descriptions()
+    public async Task Meter_counters_are_described()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         var meterFactory = api.Services.GetRequiredService<IMeterFactory>();
@@ -130,7 +130,7 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task Racing_seeds_insert_each_sample_once_and_all_succeed()
+    public async Task Racing_seeds_insert_each_sample_once()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         var clients = Enumerable.Range(0, 4).Select(_ => api.CreateAdminClient()).ToList();
@@ -150,7 +150,7 @@ public sealed class MetricsTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task Seed_that_loses_the_insert_race_counts_the_winners_books_as_present_and_succeeds()
+    public async Task Seed_that_loses_the_race_succeeds()
     {
         var connectionString = mongod.NewDatabase();
         var database = MongoUrl.Create(connectionString).DatabaseName;

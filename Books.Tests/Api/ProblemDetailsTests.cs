@@ -17,7 +17,7 @@ public sealed class ProblemDetailsTests(MongodStandInFixture mongod)
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Framework_statuses_get_a_detail_that_names_the_fix_and_our_own_details_are_kept()
+    public async Task Framework_statuses_get_a_detail()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         api.StartOnKestrel();
@@ -51,7 +51,7 @@ public sealed class ProblemDetailsTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task Each_refusal_of_the_books_api_has_its_title_and_a_detail_naming_what_was_wrong()
+    public async Task Each_refusal_has_its_title_and_detail()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         using var writer = api.CreateWriterClient();
@@ -94,7 +94,7 @@ public sealed class ProblemDetailsTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task In_production_an_unbindable_query_or_body_gets_a_problem_saying_what_was_wrong()
+    public async Task Unbindable_input_gets_a_problem_in_production()
     {
         // Outside Development the framework answers a binding failure with an empty 400 of its own, unless the
         // API asks it to throw (ThrowOnBadRequest), so that the exception handler can say what was wrong.

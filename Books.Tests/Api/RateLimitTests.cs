@@ -29,7 +29,7 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
     // The promise (README, RELIABILITY.md): at most Permits writes per caller in any span of one window's length.
     // Fixed windows break it at their edge: 3 writes at 59 s and 3 more at 60 s would be 6 within one second.
     [Fact]
-    public async Task No_span_of_one_window_admits_more_than_the_limit_not_even_across_a_clock_minute()
+    public async Task No_window_admits_more_than_the_limit()
     {
         var clock = new ManualClock(s_windowStart.AddSeconds(59));
         await using var api = CreateApi(clock);
@@ -72,7 +72,7 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task Random_arrivals_are_refused_exactly_when_the_last_window_already_holds_the_limit()
+    public async Task Arrivals_are_refused_exactly_at_the_limit()
     {
         var clock = new ManualClock(s_windowStart);
         await using var api = CreateApi(clock);
@@ -141,7 +141,7 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
     // validation comes after it. A PUT or PATCH reads its body in the handler (so that 404 and 412 come before 400,
     // RFC 9110 13.2.1), after the limit.
     [Fact]
-    public async Task A_post_whose_body_cannot_be_bound_is_refused_before_the_write_limit_and_everything_else_after_it()
+    public async Task Unbindable_post_is_refused_before_the_write_limit()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string> { [RateLimitSettings.WritesPerWindowKey] = "1" });
         api.StartOnKestrel(); // Kestrel enforces the body size limit (the test server cannot)

@@ -39,7 +39,7 @@ public sealed class SecretsInFailuresTests
     [InlineData("mongodb://books:" + Password + "@127.0.0.1:27017/booksdb")]  // @, : and / unencoded: the driver refuses it
     [InlineData("mongodb://books:" + Password + "@127.0.0.1:notaport/booksdb")]
     [InlineData("mongodb://books:" + Password + "@/booksdb")]
-    public void A_connection_string_the_driver_refuses_fails_startup_without_the_password(string connectionString)
+    public void Refused_connection_string_hides_the_password(string connectionString)
     {
         var failure = Assert.ThrowsAny<Exception>(() =>
         {
@@ -53,7 +53,7 @@ public sealed class SecretsInFailuresTests
     }
 
     [Fact]
-    public async Task Runtime_failures_keep_the_password_out_of_logs_spans_health_and_problems()
+    public async Task Runtime_failures_hide_the_password()
     {
         // The password percent-encoded, as it must be to parse; the server is not there, so every request fails.
         await using var nothingThere = new GatedTcpProxy(targetPort: 0);

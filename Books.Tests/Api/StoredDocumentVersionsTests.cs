@@ -34,7 +34,7 @@ public sealed class StoredDocumentVersionsTests(MongodStandInFixture mongod)
     };
 
     [Fact]
-    public async Task A_book_with_a_newer_versions_fields_is_read_and_listed()
+    public async Task Book_with_newer_fields_is_listed()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         using var client = api.CreateWriterClient();
@@ -71,7 +71,7 @@ public sealed class StoredDocumentVersionsTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task A_book_an_older_version_stored_without_search_words_is_read_and_updated()
+    public async Task Book_without_search_words_is_read_and_patched()
     {
         await using var api = BooksApiHost.Create(mongod.NewDatabase());
         using var client = api.CreateWriterClient();

@@ -27,7 +27,7 @@ public sealed class StoredNumberTypesTests(MongodStandInFixture mongod)
     [InlineData("int32", "PATCH")]
     [InlineData("int32", "PUT")]
     [InlineData("int32", "DELETE")]
-    public async Task A_book_another_tool_stored_takes_conditional_requests(string numbers, string method)
+    public async Task Book_another_tool_stored_takes_preconditions(string numbers, string method)
     {
         var (api, id) = await StoreAsync(numbers, BookWords.Version);
         await using (api)
@@ -51,7 +51,7 @@ public sealed class StoredNumberTypesTests(MongodStandInFixture mongod)
     [Theory]
     [InlineData("double")]
     [InlineData("int32")]
-    public async Task A_book_another_tool_stored_is_listed_by_year_and_gets_its_words(string numbers)
+    public async Task Book_another_tool_stored_gets_its_words(string numbers)
     {
         var (api, id) = await StoreAsync(numbers, wordsVersion: 1);
         await using (api)

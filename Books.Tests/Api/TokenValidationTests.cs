@@ -30,7 +30,7 @@ public sealed class TokenValidationTests(MongodStandInFixture mongod)
 
     [Theory]
     [MemberData(nameof(Refused))]
-    public async Task A_write_with_a_token_that_is_not_valid_is_401_and_stores_nothing(string kind)
+    public async Task Write_with_invalid_token_is_401(string kind)
     {
         var token = await TokenAsync(kind);
         await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: new Dictionary<string, string> { [TokenValidationSettings.ClockSkewKey] = "00:00:00" });
@@ -110,12 +110,12 @@ public sealed class TokenValidationTests(MongodStandInFixture mongod)
     [InlineData("scope", "books.read", false)]
     [InlineData("scope", "books.writer", false)]
     [InlineData("scope", "BOOKS.WRITE", false)]
-    public void The_write_scope_is_read_from_scope_or_scp_as_one_of_several_names(string claim, string value, bool granted) =>
+    public void Write_scope_is_read_from_scope_or_scp(string claim, string value, bool granted) =>
         Assert.Equal(granted, BooksSecurity.HasScope(new ClaimsPrincipal(new ClaimsIdentity([new Claim(claim, value)], "test")), BooksApiSettings.WriteScope));
 
     /// <summary>A provider that issues no <c>sub</c> (some do, for client credentials; ours always names the client) still budgets by caller address.</summary>
     [Fact]
-    public async Task Callers_without_a_subject_share_their_address_budget_and_one_with_a_subject_has_its_own()
+    public async Task Callers_without_subject_share_an_address_budget()
     {
         const int permits = 3;
         // A clock that stands still, so the writes cannot straddle two windows.

@@ -13,7 +13,7 @@ namespace Books.Tests.Api;
 public sealed class TracingTests(MongodStandInFixture mongod)
 {
     [Fact]
-    public async Task A_request_yields_a_server_span_with_child_mongodb_spans_without_query_text()
+    public async Task Request_span_has_mongodb_children_without_query_text()
     {
         var ended = new SpanCapture();
         var trace = ActivityTraceId.CreateRandom();
@@ -63,7 +63,7 @@ public sealed class TracingTests(MongodStandInFixture mongod)
     }
 
     [Fact]
-    public async Task Health_probes_make_no_mongodb_spans_while_requests_keep_theirs()
+    public async Task Health_probes_make_no_mongodb_spans()
     {
         var ended = new SpanCapture();
         // As the AppHost runs books-api: every span sampled, whatever its parent (the filtered probe's) says.

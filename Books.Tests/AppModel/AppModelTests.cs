@@ -14,7 +14,7 @@ public sealed class AppModelTests
         DistributedApplicationTestingBuilder.CreateAsync<Projects.Books_AppHost>(args, Cancellation);
 
     [Fact]
-    public async Task Container_mode_runs_mongo_8_with_root_credentials_and_authSource()
+    public async Task Container_mode_runs_mongo_with_root_credentials()
     {
         await using var builder = await CreateAsync("MONGOD_PATH=");
 
@@ -52,7 +52,7 @@ public sealed class AppModelTests
     }
 
     [Fact]
-    public async Task Books_api_references_booksdb_and_waits_for_it()
+    public async Task Books_api_waits_for_booksdb()
     {
         await using var builder = await CreateAsync("MONGOD_PATH=");
 
@@ -70,7 +70,7 @@ public sealed class AppModelTests
     }
 
     [Fact]
-    public async Task Books_identity_runs_in_run_mode_with_its_keys_folder_and_a_generated_dashboard_secret()
+    public async Task Books_identity_runs_in_run_mode()
     {
         var keys = Path.Combine(Path.GetTempPath(), $"books-model-keys-{Guid.NewGuid():N}");
         await using var builder = await CreateAsync("MONGOD_PATH=", $"BooksIdentity:KeyDirectory={keys}");
@@ -91,7 +91,7 @@ public sealed class AppModelTests
     }
 
     [Fact]
-    public async Task Executable_mode_runs_mongod_with_standard_flags_and_no_container()
+    public async Task Executable_mode_runs_mongod()
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"books-model-{Guid.NewGuid():N}");
         await using var builder = await CreateAsync($"MONGOD_PATH={MongodStandIn.LauncherPath}", $"MONGOD_DATA_PATH={dataDirectory}");

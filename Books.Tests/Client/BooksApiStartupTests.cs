@@ -18,7 +18,7 @@ public sealed class BooksApiStartupTests
     [InlineData("")]
     [InlineData("mongodb://localhost:27017")]
     [InlineData("localhost:27017/booksdb")]
-    public void Api_does_not_start_and_names_the_key(string connectionString)
+    public void Bad_connection_string_names_the_key(string connectionString)
     {
         var error = StartWith(connectionString);
 
@@ -26,7 +26,7 @@ public sealed class BooksApiStartupTests
     }
 
     [Fact]
-    public void A_connection_string_without_a_database_says_where_the_database_goes()
+    public void Connection_string_without_database_says_where()
     {
         var error = StartWith("mongodb://localhost:27017");
 
@@ -56,7 +56,7 @@ public sealed class BooksApiConnectionOptionsTests
     [InlineData("mongodb://127.0.0.1:1/booksdb?readPreference=secondary", "readPreference=Secondary")]
     [InlineData("mongodb://127.0.0.1:1/booksdb?readPreference=secondaryPreferred", "readPreference=SecondaryPreferred")]
     [InlineData("mongodb://127.0.0.1:1/booksdb?readPreference=nearest", "readPreference=Nearest")]
-    public void An_option_books_api_cannot_honour_stops_startup(string connectionString, string named)
+    public void Unsupported_connection_option_stops_startup(string connectionString, string named)
     {
         var error = StartWith(connectionString);
 
@@ -96,7 +96,7 @@ public sealed class BooksApiTokenSettingsTests
         new() { [Authority] = authority, [Audience] = "api://books" };
 
     [Fact]
-    public void No_authority_stops_startup_naming_the_authority_and_audience_settings()
+    public void No_authority_stops_startup()
     {
         var error = StartWith(new Dictionary<string, string>());
 
@@ -105,7 +105,7 @@ public sealed class BooksApiTokenSettingsTests
     }
 
     [Fact]
-    public void An_authority_without_an_audience_stops_startup_naming_the_audience_setting()
+    public void Authority_without_audience_stops_startup()
     {
         var error = StartWith(new Dictionary<string, string> { [Authority] = "https://login.example.test/" });
 
@@ -145,7 +145,7 @@ public sealed class BooksApiTokenSettingsTests
     [InlineData("http://127.0.0.1:1/")]
     [InlineData("http://127.0.0.2:1/")]
     [InlineData("http://[::1]:1/")]
-    public void An_https_authority_or_a_loopback_one_with_an_audience_starts(string authority) => Starts(Provider(authority));
+    public void Https_or_loopback_authority_starts(string authority) => Starts(Provider(authority));
 
     [Fact]
     public void A_negative_clock_skew_stops_startup() =>
@@ -156,7 +156,7 @@ public sealed class BooksApiTokenSettingsTests
     [InlineData("0", "10", "'Books:RateLimit:WritesPerWindow' (0 given) must be between 1 and 1000")]
     [InlineData("1001", "10", "'Books:RateLimit:WritesPerWindow' (1001 given) must be between 1 and 1000")]
     [InlineData("100", "0", "'Books:RateLimit:WindowSeconds' (0 given) must be at least 1.")]
-    public void A_rate_limit_below_one_write_above_a_thousand_or_below_one_second_stops_startup(string writes, string seconds, string expected)
+    public void Rate_limit_out_of_range_stops_startup(string writes, string seconds, string expected)
     {
         var error = StartWith(new Dictionary<string, string>(Provider())
         {
@@ -185,7 +185,7 @@ public sealed class BooksApiTokenSettingsTests
     [InlineData("majority ")]
     [InlineData("-1")]
     [InlineData("all members")]
-    public void A_commit_quorum_mongodb_would_not_take_stops_startup_naming_its_key(string value) =>
+    public void Malformed_commit_quorum_stops_startup(string value) =>
         Assert.Equal($"'Books:Indexes:CommitQuorum' ({value} given) must be majority, votingMembers, a number of members, or a replica-set tag name.",
             StartWith(new Dictionary<string, string>(Provider()) { ["Books:Indexes:CommitQuorum"] = value }).Message);
 

@@ -20,7 +20,7 @@ public sealed class AspireCliTests : IDisposable
     public void Dispose() => _tools.Delete(recursive: true);
 
     [Fact]
-    public async Task Aspire_start_runs_the_app_from_aspire_config_json_and_aspire_stop_stops_it()
+    public async Task Aspire_start_and_stop_run_the_app()
     {
         var root = SettingsTableTests.RepositoryRoot;
         var install = await ProcessRunner.RunAsync("dotnet", ["tool", "install", "Aspire.Cli", "--version", CliVersion, "--tool-path", _tools.FullName], s_timeout);

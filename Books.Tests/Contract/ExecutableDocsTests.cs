@@ -21,7 +21,7 @@ public sealed partial class ExecutableDocsTests
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task The_readme_commands_and_every_request_of_the_http_file_run_as_written()
+    public async Task Readme_commands_and_http_file_run_as_written()
     {
         var readme = await File.ReadAllTextAsync(Path.Combine(SettingsTableTests.RepositoryRoot, "README.md"), Cancellation);
         var blocks = BashBlock().Matches(readme).Select(m => m.Groups[1].Value).ToList();

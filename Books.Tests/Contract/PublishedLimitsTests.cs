@@ -17,7 +17,7 @@ public sealed class PublishedLimitsTests(MongodStandInFixture mongod)
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Every_published_limit_of_a_book_is_the_one_the_api_enforces()
+    public async Task Published_limits_are_the_enforced_ones()
     {
         var schema = JsonNode.Parse(File.ReadAllText(ContractTools.CheckedInDocument))!["components"]!["schemas"]!["BookRequest"]!;
         await using var api = BooksApiHost.Create(mongod.NewDatabase());

@@ -69,7 +69,7 @@ public sealed partial class SettingsTableTests
         ListIndex().Replace(name, "").Replace("__", ":", StringComparison.Ordinal);
 
     [Fact]
-    public void Every_key_books_api_reads_has_a_row_and_every_row_names_a_key_something_reads()
+    public void Settings_table_matches_the_keys_read()
     {
         var rows = Rows(File.ReadAllText(Path.Combine(RepositoryRoot, "DEPLOYMENT.md")));
         var documented = rows.SelectMany(row => row.Keys).ToHashSet(StringComparer.OrdinalIgnoreCase);

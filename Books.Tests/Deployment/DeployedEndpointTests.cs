@@ -39,7 +39,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Crud_and_listing_work_through_the_proxy_with_a_provider_token()
+    public async Task Crud_works_through_the_proxy()
     {
         ContainerEngine.Require(deployment.EngineUnavailable);
         using var client = deployment.CreateClient(token: await deployment.TokenAsync("books.write", Cancellation));
@@ -91,7 +91,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     [InlineData("García")]
     [InlineData("anos")]
     [InlineData("AÑOS")]
-    public async Task The_shipped_binary_finds_accented_words_without_their_accents(string q)
+    public async Task Shipped_binary_folds_accents(string q)
     {
         ContainerEngine.Require(deployment.EngineUnavailable);
         using var client = deployment.CreateClient(token: await deployment.TokenAsync("books.write", Cancellation));
@@ -105,7 +105,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     }
 
     [Fact]
-    public async Task Health_and_alive_are_answered_by_each_replica_directly()
+    public async Task Each_replica_answers_its_probes()
     {
         ContainerEngine.Require(deployment.EngineUnavailable);
         foreach (var replica in ComposeDeployment.Replicas)
@@ -121,7 +121,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     }
 
     [Fact]
-    public async Task Two_clients_behind_the_proxy_are_counted_apart_by_the_read_limit()
+    public async Task Clients_behind_the_proxy_are_counted_apart()
     {
         ContainerEngine.Require(deployment.EngineUnavailable);
 
@@ -138,7 +138,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     }
 
     [Fact]
-    public async Task A_forged_forwarded_for_from_outside_the_proxy_is_not_believed()
+    public async Task Forged_forwarded_for_is_not_believed()
     {
         ContainerEngine.Require(deployment.EngineUnavailable);
 
@@ -171,7 +171,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     }
 
     [Fact]
-    public async Task The_image_runs_as_non_root_on_a_read_only_root_logging_to_stdout()
+    public async Task Image_runs_as_non_root_read_only()
     {
         ContainerEngine.Require(deployment.EngineUnavailable);
         var container = deployment.Container(ComposeDeployment.Replicas[0]);

@@ -113,7 +113,7 @@ public sealed class RollingUpgradeTests(UpgradeDeployment deployment) : IClassFi
     private static readonly string s_second = ComposeDeployment.Replicas[1];
 
     [Fact]
-    public async Task Each_version_reads_and_updates_what_the_other_stored_and_keeps_its_fields()
+    public async Task Each_version_keeps_the_others_fields()
     {
         ContainerEngine.Require(deployment.EngineUnavailable);
         var token = await deployment.TokenAsync("books.write", Cancellation);
@@ -146,7 +146,7 @@ public sealed class RollingUpgradeTests(UpgradeDeployment deployment) : IClassFi
     private static readonly TimeSpan s_proxyTakesItBack = TimeSpan.FromSeconds(6);
 
     [Fact]
-    public async Task Upgrade_and_rollback_replica_by_replica_under_load_fail_no_request()
+    public async Task Rolling_upgrade_fails_no_request()
     {
         ContainerEngine.Require(deployment.EngineUnavailable);
         using var client = deployment.CreateClient(token: await deployment.TokenAsync("books.write", Cancellation));

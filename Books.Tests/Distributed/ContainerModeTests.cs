@@ -43,7 +43,7 @@ public sealed class ContainerModeTests(ContainerAppFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public async Task Books_api_creates_reads_lists_updates_and_deletes_a_book()
+    public async Task Books_api_serves_crud()
     {
         ContainerEngine.Require(fixture.EngineUnavailable);
         using var timeout = Timeout(BooksAppFixture.StartTimeout);
@@ -105,7 +105,7 @@ public sealed class ContainerModeTests(ContainerAppFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public async Task WithInitFiles_puts_the_given_scripts_in_the_images_init_directory()
+    public async Task WithInitFiles_copies_into_the_init_directory()
     {
         ContainerEngine.Require(fixture.EngineUnavailable);
         using var timeout = Timeout(BooksAppFixture.RequestTimeout);
@@ -129,7 +129,7 @@ public sealed class ContainerModeTests(ContainerAppFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public async Task Stopping_mongo_gives_fast_503s_with_retry_after_and_starting_it_recovers_books_api()
+    public async Task Stopped_mongo_gives_fast_503s()
     {
         ContainerEngine.Require(fixture.EngineUnavailable);
         using var timeout = Timeout(BooksAppFixture.StartTimeout);

@@ -18,7 +18,7 @@ public sealed class ContainerReplicaSetTests
     private const string KeyFile = "/etc/mongo-keyfile/keyfile";
 
     [Fact]
-    public async Task Replica_set_has_an_owner_only_key_file_and_is_healthy_only_as_writable_primary()
+    public async Task Replica_set_is_healthy_only_as_primary()
     {
         ContainerEngine.Require(await ContainerEngine.UnavailableReasonAsync());
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);

@@ -26,7 +26,7 @@ public sealed class MongoOutageTests(ReplicatedAppFixture fixture)
     private static readonly TimeSpan s_healthCheckTimeout = TimeSpan.FromMilliseconds(MongoDBSettings.DefaultHealthCheckTimeoutMilliseconds);
 
     [Fact]
-    public async Task Dashboard_commands_seed_the_samples_idempotently_and_delete_all_after_confirmation()
+    public async Task Dashboard_commands_seed_and_delete()
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(s_transitionTimeout);
@@ -58,7 +58,7 @@ public sealed class MongoOutageTests(ReplicatedAppFixture fixture)
     }
 
     [Fact]
-    public async Task Mongo_stopped_under_traffic_gives_fast_503s_then_recovers_without_a_restart()
+    public async Task Outage_under_traffic_recovers_without_restart()
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(s_transitionTimeout * 2);

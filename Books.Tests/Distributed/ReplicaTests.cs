@@ -17,7 +17,7 @@ public sealed class ReplicaTests(ReplicatedAppFixture fixture)
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_caller_spread_over_both_replicas_gets_exactly_the_configured_writes_in_a_window()
+    public async Task Caller_on_both_replicas_gets_one_write_budget()
     {
         using var timeout = Timeout(ReplicatedAppFixture.Window * 3);
         var replicas = await fixture.ReplicaAddressesAsync(timeout.Token);
@@ -44,7 +44,7 @@ public sealed class ReplicaTests(ReplicatedAppFixture fixture)
     }
 
     [Fact]
-    public async Task Racing_if_match_updates_over_both_replicas_leave_exactly_one_winner()
+    public async Task Racing_updates_on_two_replicas_have_one_winner()
     {
         const int writers = 32;
         using var timeout = Timeout(BooksAppFixture.RequestTimeout * 2);
@@ -101,7 +101,7 @@ public sealed class ReplicaTests(ReplicatedAppFixture fixture)
     }
 
     [Fact]
-    public async Task With_mongo_stopped_a_write_is_a_quick_503_from_either_replica_not_a_500_or_a_hang()
+    public async Task Stopped_mongo_write_is_a_quick_503()
     {
         using var timeout = Timeout(BooksAppFixture.StartTimeout);
         var replicas = await fixture.ReplicaAddressesAsync(timeout.Token);

@@ -42,7 +42,7 @@ public sealed class SecurityTests(BooksAppFixture fixture)
 
     [Theory]
     [MemberData(nameof(Rejected))]
-    public async Task Writes_without_a_valid_token_return_401_problem_and_store_nothing(string kind)
+    public async Task Writes_without_a_valid_token_are_401(string kind)
     {
         using var client = ClientWith(kind switch
         {
@@ -93,7 +93,7 @@ public sealed class SecurityTests(BooksAppFixture fixture)
     }
 
     [Fact]
-    public async Task Writes_beyond_the_per_caller_limit_get_429_and_other_callers_are_unaffected()
+    public async Task Writes_past_the_caller_limit_are_429()
     {
         using var busy = fixture.CreateApiClient();
         using var other = fixture.CreateApiClient();

@@ -12,7 +12,7 @@ public sealed class ManifestTests : IDisposable
     public void Dispose() => Directory.Delete(_output, recursive: true);
 
     [Fact]
-    public async Task Asked_to_the_manifest_describes_mongo_as_a_container_and_wires_books_api_to_booksdb()
+    public async Task Manifest_can_publish_the_mongo_container()
     {
         // MONGOD_PATH is set on purpose: publishing describes the container, whatever the run mode would do.
         using var manifest = JsonDocument.Parse(await PublishAsync("MONGOD_PATH=/nonexistent/mongod", $"{Books.AppHost.BooksDatabase.PublishContainerKey}=true"));
@@ -38,7 +38,7 @@ public sealed class ManifestTests : IDisposable
     // Aspire's guidance for a database the app does not run: a connection string the deployer supplies. By default a
     // published manifest asks for booksdb's, and runs no MongoDB of its own.
     [Fact]
-    public async Task Manifest_asks_the_deployer_for_the_connection_string_and_runs_no_mongodb()
+    public async Task Manifest_asks_for_the_connection_string()
     {
         using var manifest = JsonDocument.Parse(await PublishAsync());
         var resources = manifest.RootElement.GetProperty("resources");
@@ -54,7 +54,7 @@ public sealed class ManifestTests : IDisposable
     }
 
     [Fact]
-    public async Task Manifest_asks_the_deployer_for_the_identity_provider_and_leaves_out_our_own()
+    public async Task Manifest_asks_for_the_identity_provider()
     {
         var text = await PublishAsync();
         using var manifest = JsonDocument.Parse(text);

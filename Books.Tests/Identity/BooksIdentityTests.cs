@@ -52,7 +52,7 @@ public sealed class BooksIdentityTests
     [InlineData(TestClients.ReaderAndWriter, "books.read books.write", "books-api", "books.read books.write")]
     [InlineData(TestClients.OtherAudience, "other.write", "other-api", "other.write")]
     [InlineData(TestClients.Admin, null, "books-api", "books.write books.admin")] // no scope asked: all the client may have
-    public async Task A_token_names_the_client_the_scopes_and_the_api_they_belong_to(string clientId, string? scope, string audience, string scopes)
+    public async Task Token_carries_client_scopes_audience(string clientId, string? scope, string audience, string scopes)
     {
         var (status, body) = await AskAsync(clientId, Provider.Clients.Secret, scope);
         Assert.Equal(HttpStatusCode.OK, status);
@@ -72,7 +72,7 @@ public sealed class BooksIdentityTests
 
     /// <summary>RFC 7517 and OpenID Connect Discovery: every key of the folder is published, and the newest one signs.</summary>
     [Fact]
-    public async Task Every_key_in_the_folder_is_published_and_the_newest_signs()
+    public async Task Newest_key_signs_and_all_are_published()
     {
         await using var provider = new InProcessIdentityProvider();
         var before = new JsonWebToken(await provider.Tokens.WriterTokenAsync(Cancellation)); // the empty folder gets its first key

@@ -85,16 +85,16 @@ public class BooksAppFixture : IAsyncLifetime
         await _app.StartAsync(timeout.Token);
         // Not books-identity's health: its next probe can come seconds after it answers. The first token request waits for it instead.
         await WaitUntilHealthyAsync(_app, "books-api", timeout.Token);
-        // That first token, here, with the test token source's 30 s: books-identity JIT-compiles OpenIddict on it, which took
-        // over 10 s once with both cores busy, and a dashboard command, which gives books-identity 10 s, failed on it.
+        // That first token, here, with the test token source's 30 s: books-identity JIT-compiles OpenIddict on it, which can
+        // take longer than the 10 s a dashboard command gives it on a busy machine.
         await Tokens.ReaderTokenAsync(timeout.Token);
     }
 
     /// <summary>
     /// The testing builder runs no dashboard, yet still points each project's OTLP exporter at the dashboard's
-    /// port. Stopping books-api would then flush telemetry into a closed port (about 15 s: three providers,
-    /// 5 s each), longer than the orchestrator waits after SIGTERM (6 s) before it kills the process, and each
-    /// AppHost's stop would take 13 s. With no collector to export to, the projects export nothing.
+    /// port. Stopping books-api would then flush each telemetry provider into a closed port, longer than the
+    /// orchestrator waits after SIGTERM before it kills the process. With no collector to export to, the projects
+    /// export nothing.
     /// </summary>
     private static void WithoutTelemetryExport(IDistributedApplicationTestingBuilder builder)
     {

@@ -20,7 +20,7 @@ namespace Books.Tests.Integrations;
 public sealed class OfficialApiShapeTests
 {
     [Fact]
-    public void The_hosting_calls_books_makes_have_the_official_names_and_parameters()
+    public void Hosting_calls_have_official_names()
     {
         var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { Args = ["MONGOD_PATH="], DisableDashboard = true });
         var userName = builder.AddParameter("mongo-user");
@@ -41,7 +41,7 @@ public sealed class OfficialApiShapeTests
     }
 
     [Fact]
-    public void The_client_calls_books_makes_have_the_official_names_and_parameters()
+    public void Client_calls_have_official_names()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

@@ -28,7 +28,7 @@ public sealed class ServerAnswersTests(MongodStandInFixture mongod)
     [InlineData("Test maxTimeMS timeout", 0, Short, 50)]
     [InlineData("Test with wtimeout < maxTimeMS", Short, Long, 64)]
     [InlineData("Test with wtimeout > maxTimeMS", Long, Short, 50)]
-    public async Task A_write_without_majority_ends_at_its_first_limit(string jstestCase, int wtimeout, int maxTimeMs, int code)
+    public async Task Write_without_majority_ends_at_first_limit(string jstestCase, int wtimeout, int maxTimeMs, int code)
     {
         var (database, failPointData) = NewDatabase();
         var writeConcern = new BsonDocument("w", "majority");
@@ -59,7 +59,7 @@ public sealed class ServerAnswersTests(MongodStandInFixture mongod)
 
     /// <summary>The same, for findAndModify, the command PUT and PATCH send: its writeConcernError is the same.</summary>
     [Fact]
-    public async Task A_find_and_modify_without_majority_ends_at_its_max_time()
+    public async Task FindAndModify_without_majority_ends_at_maxTimeMS()
     {
         var (database, failPointData) = NewDatabase();
         var books = database.GetCollection<BsonDocument>("foo");
@@ -78,7 +78,7 @@ public sealed class ServerAnswersTests(MongodStandInFixture mongod)
 
     /// <summary>jstests/core/failcommand_failpoint.js, "Test with success and writeConcernError": the command runs.</summary>
     [Fact]
-    public async Task Fail_command_with_a_write_concern_error_applies_the_write()
+    public async Task Fail_command_write_concern_error_applies_the_write()
     {
         var (database, failPointData) = NewDatabase();
         failPointData["failCommands"] = new BsonArray { "insert" };
@@ -96,7 +96,7 @@ public sealed class ServerAnswersTests(MongodStandInFixture mongod)
     /// (the stand-in says so as a command error, mongod as a write error), with the writeConcernError beside it.
     /// </summary>
     [Fact]
-    public async Task Fail_command_with_a_write_concern_error_keeps_a_duplicate_key()
+    public async Task Fail_command_keeps_a_duplicate_key()
     {
         var (database, failPointData) = NewDatabase();
         var insert = new BsonDocument { ["insert"] = "foo", ["documents"] = new BsonArray { new BsonDocument("_id", "dup") } };
@@ -113,7 +113,7 @@ public sealed class ServerAnswersTests(MongodStandInFixture mongod)
 
     /// <summary>The same test, "Test failing with a particular error code": the command is not run.</summary>
     [Fact]
-    public async Task Fail_command_with_an_error_code_does_not_run_the_command()
+    public async Task Fail_command_error_code_does_not_run()
     {
         var (database, failPointData) = NewDatabase();
         failPointData["failCommands"] = new BsonArray { "insert" };
@@ -134,7 +134,7 @@ public sealed class ServerAnswersTests(MongodStandInFixture mongod)
     [InlineData(500, 50)]
     [InlineData(0, 0)]
     [InlineData(null, 0)]
-    public async Task Max_time_always_times_out_fails_only_commands_with_a_limit(int? maxTimeMs, int code)
+    public async Task MaxTimeAlwaysTimeOut_fails_only_limited_commands(int? maxTimeMs, int code)
     {
         var (database, failPointData) = NewDatabase();
         var find = new BsonDocument("find", "foo");

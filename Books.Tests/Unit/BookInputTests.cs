@@ -85,7 +85,7 @@ public sealed class BookInputTests
         Assert.Equal(valid, BookInput.Validate(Valid() with { PageCount = pages }, Year, out _) is not null);
 
     [Fact]
-    public void Tags_are_limited_in_number_and_length()
+    public void Tags_are_limited()
     {
         Assert.Contains("At most 20", ErrorsOf(Valid() with { Tags = Enumerable.Range(0, 21).Select(i => $"t{i}").ToList() })["tags"][0]);
         Assert.True(ErrorsOf(Valid() with { Tags = [new string('t', 51)] }).ContainsKey("tags[0]"));
@@ -138,7 +138,7 @@ public sealed class BookInputTests
     }
 
     [Fact]
-    public void Patch_sets_given_fields_and_removes_nulled_optional_ones()
+    public void Patch_sets_and_removes_fields()
     {
         var changes = Patch("""{ "title": " New title ", "publishedYear": null, "tags": ["A", "a"], "language": "FR" }""", out var errors);
 
@@ -172,7 +172,7 @@ public sealed class BookInputTests
     }
 
     [Fact]
-    public void Patch_sets_a_year_clears_tags_with_null_and_sets_a_summary()
+    public void Patch_sets_each_field()
     {
         var changes = Patch("""{ "publishedYear": 1999, "tags": null, "summary": " Two\nlines " }""", out var errors);
 
@@ -191,13 +191,13 @@ public sealed class BookInputTests
         Assert.Equal($"contains an invisible or reserved character ({named})", BookInput.FindUnacceptableCharacter($"a{control}b", allowLineBreaks: false));
 
     [Fact]
-    public void A_year_out_of_range_names_the_range_and_the_value()
+    public void Year_out_of_range_is_refused()
     {
         Assert.Equal([$"'publishedYear' is between {BookInput.MinYear} and {Year + 1} ({Year + 2} given)."], ErrorsOf(Valid() with { PublishedYear = Year + 2 })["publishedYear"]);
     }
 
     [Fact]
-    public void A_page_count_out_of_range_names_the_range_and_the_value() =>
+    public void Page_count_out_of_range_is_refused() =>
         Assert.Equal([$"'pageCount' is between 1 and {BookInput.MaxPageCount} (0 given)."], ErrorsOf(Valid() with { PageCount = 0 })["pageCount"]);
 
     [Fact]
@@ -205,7 +205,7 @@ public sealed class BookInputTests
         Assert.Equal(["'english' is not a BCP 47 language tag (for example en, en-GB, pt-BR, zh-Hant-TW)."], ErrorsOf(Valid() with { Language = "english" })["language"]);
 
     [Fact]
-    public void A_line_break_in_a_language_tag_is_refused_as_a_control_character() =>
+    public void Language_tag_with_a_line_break_is_refused() =>
         Assert.Contains("control characters", Assert.Single(ErrorsOf(Valid() with { Language = "en\nGB" })["language"]));
 
     [Fact]
@@ -220,7 +220,7 @@ public sealed class BookInputTests
     // A merge patch names fields by their JSON names (the contract) and is applied with $set on stored elements: every
     // field a request may send maps to the element of the stored Book's property of the same name.
     [Fact]
-    public void Every_request_field_maps_to_the_element_the_book_stores_it_in()
+    public void Request_fields_map_to_stored_elements()
     {
         var json = System.Text.Json.JsonSerializerOptions.Web.PropertyNamingPolicy!;
         var classMap = MongoDB.Bson.Serialization.BsonClassMap.LookupClassMap(typeof(Book));

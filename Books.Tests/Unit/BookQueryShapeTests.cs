@@ -84,7 +84,7 @@ public sealed class BookQueryShapeTests
     };
 
     [Fact]
-    public void Every_index_has_a_listed_use_and_none_is_a_prefix_of_another()
+    public void No_index_is_a_prefix_of_another()
     {
         var names = BookIndexModels.Models.Select(model => model.Options.Name).ToList();
         var keys = BookIndexModels.Models.Select(model => Fields(model.Keys.Render(Args()))).ToList();
@@ -102,7 +102,7 @@ public sealed class BookQueryShapeTests
     // The backfill's batch finds outdated books by their words' version alone, which an index leads with: each batch
     // is an index range as long as the books still to do, and once every book is current, an empty range.
     [Fact]
-    public void The_backfill_finds_outdated_books_through_the_words_version_index()
+    public void Backfill_uses_the_words_version_index()
     {
         var filterFields = FieldsIn(BookWordsBackfill.Outdated.Render(Args())).ToHashSet();
         var index = BookIndexModels.Models.Single(model => model.Options.Name == BookIndexModels.WordsVersionIndexName);
@@ -124,7 +124,7 @@ public sealed class BookQueryShapeTests
     // shard key, and it must run as a retryable write or in a transaction. Sharded on { isbn: 1 } (DEPLOYMENT.md,
     // Sharding), a write that sets the ISBN names the current one, and the version it read it at.
     [Fact]
-    public void A_write_that_sets_the_isbn_names_the_current_isbn_the_shard_key()
+    public void Isbn_write_filter_names_the_current_shard_key()
     {
         var id = MongoDB.Bson.ObjectId.GenerateNewId();
         var allowed = Builders<Book>.Filter.Eq("_id", id) & Builders<Book>.Filter.In("version", new[] { 3L, 4L });

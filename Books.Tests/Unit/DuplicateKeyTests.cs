@@ -42,7 +42,7 @@ public sealed class DuplicateKeyTests
         Assert.False(DuplicateKey.Is(CommandError(code)));
 
     [Fact]
-    public void Other_write_errors_and_exceptions_are_not()
+    public void Other_errors_are_not_duplicate_keys()
     {
         Assert.False(DuplicateKey.Is(WriteError(ServerErrorCategory.Uncategorized, 121)));
         Assert.False(DuplicateKey.Is(new TimeoutException()));

@@ -48,7 +48,7 @@ public sealed class EntityTagConditionTests
 
     [Theory]
     [MemberData(nameof(Values))]
-    public void Field_values_are_read_by_the_grammar_and_compared_as_strings(string value, Field field, bool ifMatchTrue, bool ifNoneMatchMatches)
+    public void Entity_tags_compare_as_strings(string value, Field field, bool ifMatchTrue, bool ifNoneMatchMatches)
     {
         var condition = EntityTagCondition.Read(new StringValues(value))!;
 

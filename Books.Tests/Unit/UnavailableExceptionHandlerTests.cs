@@ -79,7 +79,7 @@ public sealed class UnavailableExceptionHandlerTests
 
     [Theory]
     [MemberData(nameof(Exceptions))]
-    public async Task Outages_are_503_with_retry_after_and_nothing_else_is_answered(string what, Exception exception, string? title)
+    public async Task Outages_are_503_with_retry_after(string what, Exception exception, string? title)
     {
         var services = new ServiceCollection().AddLogging().AddProblemDetails().BuildServiceProvider();
         var context = new DefaultHttpContext { RequestServices = services };

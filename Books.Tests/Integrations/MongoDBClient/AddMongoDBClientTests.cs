@@ -27,7 +27,7 @@ public sealed class AddMongoDBClientTests
     }
 
     [Fact]
-    public void Missing_connection_string_fails_naming_the_configuration_keys()
+    public void Missing_connection_string_names_the_keys()
     {
         var builder = CreateBuilder();
 
@@ -51,7 +51,7 @@ public sealed class AddMongoDBClientTests
     }
 
     [Fact]
-    public void Malformed_connection_string_error_does_not_reveal_the_password()
+    public void Malformed_connection_string_hides_the_password()
     {
         var builder = CreateBuilder(("ConnectionStrings:booksdb", "mongodb://admin:s3cr3t-Pa55@localhost:notaport/booksdb"));
 
@@ -62,7 +62,7 @@ public sealed class AddMongoDBClientTests
     }
 
     [Fact]
-    public void Registers_one_client_and_the_named_database()
+    public void Registers_one_client_and_its_database()
     {
         var builder = CreateBuilder(("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"));
         builder.AddMongoDBClient("booksdb");
@@ -77,7 +77,7 @@ public sealed class AddMongoDBClientTests
     }
 
     [Fact]
-    public void Connection_string_wins_over_settings_section_and_delegate_runs_last()
+    public void Connection_string_wins_over_settings()
     {
         var builder = CreateBuilder(
             ("Aspire:MongoDB:Driver:ConnectionString", "mongodb://section-host/sectiondb"),
@@ -112,7 +112,7 @@ public sealed class AddMongoDBClientTests
     }
 
     [Fact]
-    public void Settings_bind_section_then_named_section_then_connection_string_then_delegate()
+    public void Settings_bind_in_the_official_order()
     {
         var builder = CreateBuilder(
             ("Aspire:MongoDB:Driver:HealthCheckTimeout", "1000"),
@@ -137,7 +137,7 @@ public sealed class AddMongoDBClientTests
     private sealed record MongoDBSettingsSnapshot(string? ConnectionString, int? HealthCheckTimeout, bool DisableTracing);
 
     [Fact]
-    public void Health_check_is_registered_under_the_official_name_with_a_bounded_timeout()
+    public void Health_check_is_named_and_bounded()
     {
         var builder = CreateBuilder(("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"));
         builder.AddMongoDBClient("booksdb");
@@ -150,7 +150,7 @@ public sealed class AddMongoDBClientTests
     }
 
     [Fact]
-    public void Configure_client_settings_runs_last_and_can_turn_query_text_on()
+    public void Client_settings_delegate_runs_last()
     {
         var builder = CreateBuilder(("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"));
         builder.AddMongoDBClient("booksdb", configureClientSettings: settings =>
@@ -162,7 +162,7 @@ public sealed class AddMongoDBClientTests
     }
 
     [Fact]
-    public void Keyed_clients_are_separate_and_each_gets_its_database()
+    public void Keyed_clients_are_separate()
     {
         var builder = CreateBuilder(
             ("ConnectionStrings:books", "mongodb://localhost:27017/booksdb"),
@@ -195,7 +195,7 @@ public sealed class AddMongoDBClientTests
     }
 
     [Fact]
-    public async Task Client_is_created_once_however_many_resolve_it_concurrently()
+    public async Task Client_is_created_once()
     {
         var builder = CreateBuilder(("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"));
         var created = 0;
@@ -226,7 +226,7 @@ public sealed class AddMongoDBClientTests
     }
 
     [Fact]
-    public void Client_names_the_application_and_logs_through_the_hosts_logger_factory()
+    public void Client_logs_through_the_host()
     {
         var builder = CreateBuilder(("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"));
         builder.Environment.ApplicationName = "books-api-under-test";
@@ -241,7 +241,7 @@ public sealed class AddMongoDBClientTests
     }
 
     [Fact]
-    public void Connection_string_in_the_application_name_wins_over_the_host_name()
+    public void Connection_string_app_name_wins()
     {
         var builder = CreateBuilder(("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb?appName=from-url"));
         builder.AddMongoDBClient("booksdb");
@@ -254,7 +254,7 @@ public sealed class AddMongoDBClientTests
     [Theory]
     [InlineData("0")]
     [InlineData("-5")]
-    public void Health_check_timeout_that_is_not_positive_fails_naming_the_key(string timeout)
+    public void Non_positive_health_timeout_fails(string timeout)
     {
         var builder = CreateBuilder(
             ("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"),
@@ -271,7 +271,7 @@ public sealed class AddMongoDBClientTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Driver_spans_reach_the_apps_tracer_unless_tracing_is_disabled(bool disableTracing)
+    public void Driver_spans_reach_the_tracer(bool disableTracing)
     {
         var builder = CreateBuilder(
             ("ConnectionStrings:booksdb", "mongodb://localhost:27017/booksdb"),

@@ -23,7 +23,7 @@ public sealed class MongoDBHostingTests : IDisposable
         resource.GetConnectionProperties().ToDictionary(p => p.Key, p => p.Value.ValueExpression);
 
     [Fact]
-    public void Container_database_exposes_connection_properties_with_credentials()
+    public void Container_database_exposes_connection_properties()
     {
         var builder = CreateBuilder();
         var db = builder.AddMongoDB("mongo").AddDatabase("booksdb");
@@ -46,7 +46,7 @@ public sealed class MongoDBHostingTests : IDisposable
     // The snippet the official docs give for Aspire.Hosting.MongoDB and for container resources; it must compile
     // on what AddMongoDB returns here, and mean the same thing.
     [Fact]
-    public void The_official_container_snippet_compiles_and_configures_the_container()
+    public void Official_container_snippet_compiles()
     {
         var builder = CreateBuilder();
 
@@ -75,7 +75,7 @@ public sealed class MongoDBHostingTests : IDisposable
 
     [Theory]
     [MemberData(nameof(ContainerOnlyCalls))]
-    public void A_container_only_call_in_local_mongod_mode_stops_the_apphost_naming_the_call(
+    public void Container_only_call_in_mongod_mode_stops_the_apphost(
         string call, Action<IResourceBuilder<IMongoDBServerResource>> configure)
     {
         var mongo = CreateBuilder($"MONGOD_PATH={_mongod}", $"MONGOD_DATA_PATH={_temp}").AddMongoDB("mongo");
@@ -87,7 +87,7 @@ public sealed class MongoDBHostingTests : IDisposable
     }
 
     [Fact]
-    public void A_replica_set_in_publish_mode_is_refused_saying_what_a_deployment_needs()
+    public void Replica_set_is_refused_in_publish_mode()
     {
         var builder = CreateBuilder("--publisher", "manifest", "--output-path", Path.Combine(_temp, "manifest.json"));
         Assert.True(builder.ExecutionContext.IsPublishMode);
@@ -100,7 +100,7 @@ public sealed class MongoDBHostingTests : IDisposable
     }
 
     [Fact]
-    public void Executable_database_exposes_connection_properties_without_credentials()
+    public void Executable_database_has_no_credentials()
     {
         var builder = CreateBuilder($"MONGOD_PATH={_mongod}");
         var db = builder.AddMongoDB("mongo").AddDatabase("catalog", "catalogdb");
@@ -113,7 +113,7 @@ public sealed class MongoDBHostingTests : IDisposable
     }
 
     [Fact]
-    public void Custom_user_and_password_parameters_flow_into_the_connection_string()
+    public void Custom_credentials_reach_the_connection_string()
     {
         var builder = CreateBuilder("Parameters:user=books", "Parameters:pass=p@ss/word");
         var mongo = builder.AddMongoDB("mongo", port: 27999,
@@ -126,7 +126,7 @@ public sealed class MongoDBHostingTests : IDisposable
     }
 
     [Fact]
-    public async Task A_password_with_uri_characters_is_escaped_so_the_driver_reads_it_back_unchanged()
+    public async Task Password_with_uri_characters_survives_escaping()
     {
         var builder = CreateBuilder("Parameters:user=bo:oks", "Parameters:pass=p@ss/word?#%");
         var db = builder.AddMongoDB("mongo", userName: builder.AddParameter("user"), password: builder.AddParameter("pass", secret: true))
@@ -145,7 +145,7 @@ public sealed class MongoDBHostingTests : IDisposable
     [InlineData("no-such-container-runtime", "not installed")]
     [InlineData("false", "exited with code 1")]
     [InlineData("true", null)]
-    public async Task The_container_runtime_probe_says_why_a_runtime_does_not_answer(string runtime, string? reason)
+    public async Task Runtime_probe_says_why_it_failed(string runtime, string? reason)
     {
         var answer = await Aspire.Hosting.MongoDB.ContainerRuntimeProbe.ProbeAsync(runtime, Cancellation);
 
@@ -160,7 +160,7 @@ public sealed class MongoDBHostingTests : IDisposable
     }
 
     [Fact]
-    public void A_relative_mongod_path_resolves_against_the_working_directory()
+    public void Relative_mongod_path_resolves_from_working_directory()
     {
         var relative = Path.GetRelativePath(Environment.CurrentDirectory, _mongod);
         Assert.False(Path.IsPathRooted(relative));
@@ -172,7 +172,7 @@ public sealed class MongoDBHostingTests : IDisposable
     }
 
     [Fact]
-    public async Task Init_files_in_executable_mode_are_not_run_and_the_mongo_log_says_so()
+    public async Task Init_files_in_mongod_mode_are_logged_not_run()
     {
         var builder = CreateBuilder($"MONGOD_PATH={_mongod}", $"MONGOD_DATA_PATH={_temp}");
         var mongo = builder.AddMongoDB("mongo").WithInitFiles(_temp);
@@ -204,7 +204,7 @@ public sealed class MongoDBHostingTests : IDisposable
     }
 
     [Fact]
-    public void Container_data_volume_and_bind_mount_map_to_data_db()
+    public void Container_data_mounts_at_data_db()
     {
         var builder = CreateBuilder();
         var volume = builder.AddMongoDB("a").WithDataVolume("books-data");
@@ -217,7 +217,7 @@ public sealed class MongoDBHostingTests : IDisposable
     }
 
     [Fact]
-    public void Executable_data_defaults_to_a_per_user_folder_and_follows_volume_and_bind_mount()
+    public void Executable_data_follows_volume_and_bind_mount()
     {
         var builder = CreateBuilder($"MONGOD_PATH={_mongod}");
         var plain = (MongoDBExecutableResource)builder.AddMongoDB("plain").Resource;
@@ -253,7 +253,7 @@ public sealed class MongoDBHostingTests : IDisposable
     }
 
     [Fact]
-    public async Task Container_replica_set_adds_replSet_key_file_and_direct_connection()
+    public async Task Container_replica_set_adds_replSet()
     {
         var builder = CreateBuilder();
 
@@ -282,7 +282,7 @@ public sealed class MongoDBHostingTests : IDisposable
     }
 
     [Fact]
-    public void Server_and_each_database_get_a_health_check()
+    public void Server_and_databases_get_health_checks()
     {
         var builder = CreateBuilder();
         var mongo = builder.AddMongoDB("mongo");

@@ -31,7 +31,7 @@ public sealed class MongoDBResourceHealthCheckTests
     }
 
     [Fact]
-    public async Task Silent_server_is_unhealthy_within_the_timeout_not_the_driver_default()
+    public async Task Silent_server_is_unhealthy_within_the_timeout()
     {
         // Accepts connections and never answers: the worst case for a probe.
         using var silent = new TcpListener(IPAddress.Loopback, 0);
@@ -50,7 +50,7 @@ public sealed class MongoDBResourceHealthCheckTests
     }
 
     [Fact]
-    public async Task Concurrent_probes_share_one_client_which_is_disposed_with_the_apphost()
+    public async Task Concurrent_probes_share_one_client()
     {
         var clients = new MongoDBHealthCheckClients();
         var (check, context) = Create("mongodb://127.0.0.1:9/", clients);
@@ -68,7 +68,7 @@ public sealed class MongoDBResourceHealthCheckTests
     }
 
     [Fact]
-    public async Task The_apphost_owns_the_probe_clients_and_disposes_them_when_it_is_disposed()
+    public async Task Apphost_disposes_the_probe_clients()
     {
         var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { DisableDashboard = true });
         builder.AddMongoDB("mongo").AddDatabase("booksdb");

@@ -18,7 +18,7 @@ public sealed class PersistentContainerTests
     private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(90);
 
     [Fact]
-    public async Task A_persistent_container_reused_by_the_next_run_turns_healthy_again()
+    public async Task Reused_persistent_container_turns_healthy()
     {
         ContainerEngine.Require(await ContainerEngine.UnavailableReasonAsync());
         var image = await ContainerEngine.StandInImageAsync();
