@@ -1,7 +1,4 @@
-using System.Net;
-using Books.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Books.Tests.Api;
 

@@ -1,9 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Books.Api.Books;
-using Books.Tests.Infrastructure;
 
 namespace Books.Tests.Api;
 

@@ -1,16 +1,6 @@
 using Books.Api.Database;
-using Books.Settings;
-using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Books.Api.Books;
 using Books.Api.Security;
-using Books.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
-using MongoDB.Bson;
-using MongoDB.Driver;
 
 namespace Books.Tests.Api;
 

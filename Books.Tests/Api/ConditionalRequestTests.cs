@@ -1,13 +1,5 @@
 using Books.Api.Limits;
-using Books.Settings;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Books.Api.Books;
 using Books.Api.Security;
-using Books.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Books.Tests.Api;
 

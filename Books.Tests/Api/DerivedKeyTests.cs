@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Books.Tests.Infrastructure;
-
 namespace Books.Tests.Api;
 
 /// <summary>

@@ -1,10 +1,5 @@
-using Books.Settings;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Books.Api.Http;
 using Books.Api.Security;
-using Books.Tests.Infrastructure;
 
 namespace Books.Tests.Api;
 

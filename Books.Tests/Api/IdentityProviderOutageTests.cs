@@ -1,10 +1,6 @@
-using Books.Settings;
 using Books.Api;
-using System.Net;
-using System.Net.Http.Json;
 using Books.Api.Security;
 using Books.Identity;
-using Books.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.IdentityModel.JsonWebTokens;
 

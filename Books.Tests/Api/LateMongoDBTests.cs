@@ -1,10 +1,4 @@
 using Books.Api.Database;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Books.Api.Books;
-using Books.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
 
 namespace Books.Tests.Api;

@@ -1,15 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Books.Api.Books;
-using Books.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using MongoDB.Bson;
-using MongoDB.Driver;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 

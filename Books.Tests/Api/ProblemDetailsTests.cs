@@ -1,9 +1,4 @@
 using Books.Api.Limits;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using Books.Api.Books;
-using Books.Tests.Infrastructure;
 
 namespace Books.Tests.Api;
 

@@ -1,15 +1,8 @@
 using Books.Api.Limits;
-using Books.Settings;
 using Books.Api;
-using System.Net;
 using System.Net.Sockets;
-using System.Net.Http.Json;
-using Books.Api.Books;
 using Books.Api.Security;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Books.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using MongoDB.Driver;
 
 namespace Books.Tests.Api;
 

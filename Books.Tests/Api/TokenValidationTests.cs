@@ -1,12 +1,7 @@
-using Books.Settings;
-using System.Net;
-using System.Net.Http.Json;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Books.Api.Security;
-using Books.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Books.Tests.Api;
@@ -122,8 +117,8 @@ public sealed class TokenValidationTests(MongodStandInFixture mongod)
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         await using var api = BooksApiHost.Create(mongod.NewDatabase(), services => services.AddSingleton<TimeProvider>(clock), new Dictionary<string, string>
         {
-            ["Books:RateLimit:WritesPerWindow"] = permits.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Books:RateLimit:WindowSeconds"] = "3600",
+            [RateLimitSettings.WritesPerWindowKey] = permits.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [RateLimitSettings.WindowSecondsKey] = "3600",
         });
         HttpClient WithoutSubject(string clientId)
         {

@@ -1,8 +1,3 @@
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Testing;
-using Books.Tests.Infrastructure;
-
 namespace Books.Tests.AppModel;
 
 /// <summary>The AppHost's app model, built but not started, in each MongoDB mode.</summary>

@@ -1,6 +1,3 @@
-using System.Net;
-using Books.Tests.Infrastructure;
-
 namespace Books.Tests.Contract;
 
 /// <summary>

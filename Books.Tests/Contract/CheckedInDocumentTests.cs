@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Books.Tests.Infrastructure;
 
 namespace Books.Tests.Contract;
 

@@ -1,9 +1,5 @@
-using System.Diagnostics;
-using System.Net;
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using Books.Tests.Infrastructure;
 
 namespace Books.Tests.Contract;
 

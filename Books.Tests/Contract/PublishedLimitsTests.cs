@@ -1,8 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Books.Tests.Infrastructure;
 
 namespace Books.Tests.Contract;
 

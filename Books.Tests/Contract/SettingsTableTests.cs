@@ -1,6 +1,4 @@
-using System.Reflection;
 using System.Text.RegularExpressions;
-using Books.Settings;
 
 namespace Books.Tests.Contract;
 

@@ -1,8 +1,5 @@
-using System.Text.Json;
-using Books.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Books.Tests.Contract;
 

@@ -1,11 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Books.Tests.Infrastructure;
-using MongoDB.Bson;
-using MongoDB.Driver;
-
 namespace Books.Tests.Deployment;
 
 /// <summary>

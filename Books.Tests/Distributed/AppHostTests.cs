@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Books.Tests.Infrastructure;
-
 namespace Books.Tests.Distributed;
 
 /// <summary>What the running AppHost reports, and the API's operational endpoints.</summary>

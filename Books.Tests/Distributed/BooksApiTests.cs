@@ -1,5 +1,4 @@
 using Books.Tests.Api;
-using Books.Tests.Infrastructure;
 
 namespace Books.Tests.Distributed;
 

@@ -1,9 +1,4 @@
-using Aspire.Hosting;
-using Aspire.Hosting.Testing;
-using Books.Tests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using MongoDB.Bson;
-using MongoDB.Driver;
 
 namespace Books.Tests.Distributed;
 

@@ -1,12 +1,4 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Aspire.MongoDB.Driver;
-using Books.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Books.Tests.Distributed;
 

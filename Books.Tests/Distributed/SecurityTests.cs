@@ -1,9 +1,4 @@
-using Books.Settings;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using Books.Api.Security;
-using Books.Tests.Infrastructure;
 
 namespace Books.Tests.Distributed;
 

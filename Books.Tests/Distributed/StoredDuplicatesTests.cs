@@ -1,15 +1,5 @@
 using Books.Api.Database;
-using System.Net;
-using System.Net.Http.Json;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Eventing;
-using Aspire.Hosting.Testing;
-using Books.Api.Books;
-using Books.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using MongoDB.Bson;
-using MongoDB.Driver;
 
 namespace Books.Tests.Distributed;
 

@@ -1,17 +1,7 @@
-using Books.Settings;
-using System.Net.Http.Json;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using Books.Api.Books;
 using Books.Api.Http;
 using Books.Api.Security;
-using Books.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using MongoDB.Bson;
-using MongoDB.Driver;
 
 namespace Books.Tests.Hostile;
 

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Books.Tests.Infrastructure;
-
 namespace Books.Tests.Hosting;
 
 /// <summary>Publishing Books.AppHost as a manifest: what a deployment tool would be given.</summary>

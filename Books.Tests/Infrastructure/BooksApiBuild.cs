@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace Books.Tests.Infrastructure;
 
 /// <summary>Where this build of Books.Api is: its own output folder, of the configuration the tests were built in.</summary>

@@ -1,9 +1,6 @@
 using Books.Api;
-using System.Net;
-using Books.Api.Books;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Books.Tests.Infrastructure;
 

@@ -1,9 +1,5 @@
 using System.Collections.Concurrent;
 using System.Formats.Tar;
-using System.Text.Json;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Testing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Books.Tests.Infrastructure;

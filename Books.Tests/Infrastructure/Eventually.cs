@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Books.Tests.Infrastructure;
 
 /// <summary>Polls until a condition holds; the caller's token bounds the wait.</summary>

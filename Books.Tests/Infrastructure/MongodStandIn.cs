@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace Books.Tests.Infrastructure;
 
 /// <summary>The test-only mongod stand-in launcher (tools/mongo-stand-in/mongod), which takes mongod's flags.</summary>

@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Text;
-using MongoDB.Bson;
-using MongoDB.Driver;
 
 namespace Books.Tests.Infrastructure;
 

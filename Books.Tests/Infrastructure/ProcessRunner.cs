@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Books.Tests.Infrastructure;
 
 /// <summary>Runs a command to completion within a time limit, capturing what it prints.</summary>

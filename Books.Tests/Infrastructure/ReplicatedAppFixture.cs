@@ -1,7 +1,3 @@
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Testing;
-
 namespace Books.Tests.Infrastructure;
 
 /// <summary>
@@ -19,8 +15,8 @@ public sealed class ReplicatedAppFixture : BooksAppFixture
     protected override ValueTask ConfigureAsync(IDistributedApplicationTestingBuilder builder, CancellationToken cancellationToken)
     {
         builder.CreateResourceBuilder<ProjectResource>("books-api")
-            .WithEnvironment("Books__RateLimit__WritesPerWindow", WritesPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .WithEnvironment("Books__RateLimit__WindowSeconds", Window.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            .WithEnvironment(SettingsKey.AsEnvironmentVariable(RateLimitSettings.WritesPerWindowKey), WritesPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment(SettingsKey.AsEnvironmentVariable(RateLimitSettings.WindowSecondsKey), Window.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return default;
     }
 

@@ -1,7 +1,4 @@
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
-using Books.Api.Books;
 
 namespace Books.Tests.Infrastructure;
 

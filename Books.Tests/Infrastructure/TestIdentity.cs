@@ -1,15 +1,11 @@
 using Books.AppHost;
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Claims;
 using System.Security.Cryptography;
-using Aspire.Hosting;
 using Books.Identity;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -171,8 +167,8 @@ public sealed class InProcessIdentityProvider : IAsyncDisposable
     /// <summary>books-api's settings for trusting this provider.</summary>
     public IReadOnlyDictionary<string, string> ApiSettings(Uri? address = null) => new Dictionary<string, string>
     {
-        ["Authentication:Schemes:Bearer:Authority"] = (address ?? Address).ToString(),
-        ["Authentication:Schemes:Bearer:ValidAudiences:0"] = "books-api",
+        [BooksApiSettings.AuthorityKey] = (address ?? Address).ToString(),
+        [$"{BooksApiSettings.AudiencesKey}:0"] = BooksApiSettings.Audience,
     };
 
     /// <summary>Stops the provider and starts it again on the same port (with the keys the folder has now).</summary>

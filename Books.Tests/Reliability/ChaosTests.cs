@@ -1,15 +1,6 @@
 using Books.Api.Limits;
-using Books.Settings;
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
 using Books.Api.Security;
-using System.Text.Json;
-using Books.Api.Books;
-using Books.Tests.Infrastructure;
-using MongoDB.Bson;
-using MongoDB.Driver;
 
 namespace Books.Tests.Reliability;
 

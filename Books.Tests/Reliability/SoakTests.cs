@@ -1,13 +1,6 @@
-using Books.Settings;
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Books.Api.Books;
 using Books.Api.Security;
-using Books.Tests.Infrastructure;
 
 namespace Books.Tests.Reliability;
 

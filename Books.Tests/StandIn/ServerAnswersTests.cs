@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using Books.Tests.Infrastructure;
-using MongoDB.Bson;
-using MongoDB.Driver;
-
 namespace Books.Tests.StandIn;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using System.Text;
-using Books.Api.Books;
-using MongoDB.Bson;
 
 namespace Books.Tests.Unit;
 

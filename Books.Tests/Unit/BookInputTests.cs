@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Books.Api.Books;
-
 namespace Books.Tests.Unit;
 
 public sealed class BookInputTests

@@ -1,10 +1,7 @@
 using Books.Api.Database;
-using Books.Api.Books;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
-using MongoDB.Bson;
 using MongoDB.Bson.Serialization;
-using MongoDB.Driver;
 
 namespace Books.Tests.Unit;
 

@@ -1,9 +1,4 @@
 using Books.Api.Database;
-using System.Net;
-using System.Reflection;
-using Books.Api.Books;
-using MongoDB.Bson;
-using MongoDB.Driver;
 using MongoDB.Driver.Core.Clusters;
 using MongoDB.Driver.Core.Connections;
 using MongoDB.Driver.Core.Servers;

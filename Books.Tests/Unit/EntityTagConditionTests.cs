@@ -1,4 +1,3 @@
-using Books.Api.Books;
 using Books.Api.Http;
 using Microsoft.Extensions.Primitives;
 

@@ -1,5 +1,3 @@
-using Books.Api.Books;
-
 namespace Books.Tests.Unit;
 
 public sealed class IsbnTests

@@ -7,7 +7,8 @@ namespace Aspire.MongoDB.Driver;
 /// <summary>
 /// The client settings of a <c>mongodb+srv://</c> connection string without blocking startup on DNS. The driver reads
 /// the host's TXT record (options such as authSource and replicaSet) synchronously while it makes the settings, and a
-/// resolver that does not answer holds that for its whole time-out, then throws, which stopped the host (RELIABILITY.md). Here the lookup gets <see cref="LookupTimeout"/>; when it fails or runs out, the client is made
+/// resolver that does not answer holds that for its whole time-out, then throws, which stopped the host (RELIABILITY.md).
+/// Here the lookup gets <see cref="LookupTimeout"/>; when it fails or runs out, the client is made
 /// from the connection string alone (the servers still come from the SRV record, polled in the background), and
 /// <see cref="Failure"/> says so for <c>/health</c>, which stays unhealthy until a restart reads the record.
 /// </summary>

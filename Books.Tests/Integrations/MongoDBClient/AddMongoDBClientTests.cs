@@ -1,15 +1,9 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Reflection;
-using System.Text.Json;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Aspire.MongoDB.Driver;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MongoDB.Driver;
 using MongoDB.Driver.Core.Configuration;
 using OpenTelemetry;
 using OpenTelemetry.Trace;

@@ -1,8 +1,4 @@
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Eventing;
-using Books.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Books.Tests.Integrations.MongoDBHosting;
 

@@ -1,10 +1,5 @@
-using Aspire.Hosting;
-using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
-using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.MongoDB;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Books.Tests.Integrations.MongoDBHosting;

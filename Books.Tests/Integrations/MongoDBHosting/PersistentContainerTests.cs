@@ -1,8 +1,4 @@
-using System.Net;
 using System.Net.Sockets;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
-using Books.Tests.Infrastructure;
 
 namespace Books.Tests.Integrations.MongoDBHosting;
 
