@@ -24,14 +24,18 @@ public static class IdentityServiceCollectionExtensions
 
     public static IHostApplicationBuilder AddBooksIdentity(this IHostApplicationBuilder builder)
     {
-        var settings = builder.Configuration.GetSection(ProviderSettings.SectionName).Get<ProviderSettings>() ?? new ProviderSettings();
-        Validate(settings);
-        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<IValidateOptions<ProviderSettings>, ProviderSettingsValidation>();
+        builder.Services.AddOptions<ProviderSettings>().BindConfiguration(ProviderSettings.SectionName).ValidateOnStart();
 
-        builder.Services.AddOpenIddict().AddServer(options => ConfigureServer(options, settings));
-        builder.Services.AddOptions<OpenIddictServerOptions>().Configure<ILoggerFactory>((options, loggers) =>
+        builder.Services.AddSingleton<ClientValidation>();
+        builder.Services.AddSingleton<ClientSignIn>();
+        builder.Services.AddOpenIddict().AddServer(ConfigureServer);
+        builder.Services.AddOptions<OpenIddictServerOptions>().Configure<IOptions<ProviderSettings>, ILoggerFactory>((options, settings, loggers) =>
         {
-            foreach (var key in SigningKeys.LoadOrCreate(settings.KeyDirectory!, loggers.CreateLogger(typeof(SigningKeys))))
+            options.Issuer = settings.Value.Issuer;
+            options.Scopes.UnionWith(settings.Value.Scopes.Keys);
+            options.AccessTokenLifetime = settings.Value.AccessTokenLifetime;
+            foreach (var key in SigningKeys.LoadOrCreate(settings.Value.KeyDirectory!, loggers.CreateLogger(typeof(SigningKeys))))
             {
                 options.SigningCredentials.Add(new SigningCredentials(key, SecurityAlgorithms.RsaSha256));
             }
@@ -41,17 +45,10 @@ public static class IdentityServiceCollectionExtensions
     }
 
     /// <summary>A token endpoint for the client-credentials grant, its clients and scopes from configuration, no database.</summary>
-    private static void ConfigureServer(OpenIddictServerBuilder options, ProviderSettings settings)
+    private static void ConfigureServer(OpenIddictServerBuilder options)
     {
-        if (settings.Issuer is { } issuer)
-        {
-            options.SetIssuer(issuer);
-        }
-
         options.SetTokenEndpointUris(TokenEndpointPath);
         options.AllowClientCredentialsFlow();
-        options.RegisterScopes([.. settings.Scopes.Keys]);
-        options.SetAccessTokenLifetime(settings.AccessTokenLifetime);
 
         // Resource servers validate the token themselves, from the published keys (RFC 9068 access tokens).
         options.DisableAccessTokenEncryption();
@@ -60,43 +57,59 @@ public static class IdentityServiceCollectionExtensions
         // No database: clients are checked against configuration by the handlers below.
         options.EnableDegradedMode();
         options.DisableTokenStorage();
-        options.AddEventHandler<ValidateTokenRequestContext>(handler => handler.UseInlineHandler(context =>
-        {
-            ValidateClient(context, settings);
-            return default;
-        }));
-        options.AddEventHandler<HandleTokenRequestContext>(handler => handler.UseInlineHandler(context =>
-        {
-            context.SignIn(PrincipalFor(context.ClientId!, context.Request.GetScopes(), settings));
-            return default;
-        }));
+        options.AddEventHandler<ValidateTokenRequestContext>(handler => handler.UseSingletonHandler<ClientValidation>());
+        options.AddEventHandler<HandleTokenRequestContext>(handler => handler.UseSingletonHandler<ClientSignIn>());
 
         // Plain HTTP to books-identity itself: on loopback under the AppHost and the tests, and behind the Compose
         // deployment's TLS proxy, which terminates HTTPS in front of it.
         options.UseAspNetCore().DisableTransportSecurityRequirement();
     }
 
-    private static void Validate(ProviderSettings settings)
+    private sealed class ClientValidation(IOptions<ProviderSettings> settings) : IOpenIddictServerHandler<ValidateTokenRequestContext>
     {
-        if (string.IsNullOrWhiteSpace(settings.KeyDirectory))
+        public ValueTask HandleAsync(ValidateTokenRequestContext context)
         {
-            throw new InvalidOperationException(
-                $"Set '{ProviderSettings.SectionName}:KeyDirectory' to the folder that holds (or will hold) the provider's signing keys.");
+            ValidateClient(context, settings.Value);
+            return default;
         }
+    }
 
-        foreach (var (id, client) in settings.Clients)
+    private sealed class ClientSignIn(IOptions<ProviderSettings> settings) : IOpenIddictServerHandler<HandleTokenRequestContext>
+    {
+        public ValueTask HandleAsync(HandleTokenRequestContext context)
         {
-            if (string.IsNullOrEmpty(client.Secret))
+            context.SignIn(PrincipalFor(context.ClientId!, context.Request.GetScopes(), settings.Value));
+            return default;
+        }
+    }
+
+    /// <summary>What the provider cannot serve: no key folder, a client without a secret, a scope no API defines. Each names its key.</summary>
+    private sealed class ProviderSettingsValidation : IValidateOptions<ProviderSettings>
+    {
+        public ValidateOptionsResult Validate(string? name, ProviderSettings settings)
+        {
+            if (string.IsNullOrWhiteSpace(settings.KeyDirectory))
             {
-                throw new InvalidOperationException($"Client '{id}' has no secret ('{ProviderSettings.SectionName}:Clients:{id}:Secret').");
+                return ValidateOptionsResult.Fail(
+                    $"Set '{ProviderSettings.SectionName}:KeyDirectory' to the folder that holds (or will hold) the provider's signing keys.");
             }
 
-            var unknown = client.AllowedScopes.Where(scope => !settings.Scopes.ContainsKey(scope)).ToList();
-            if (unknown.Count > 0)
+            foreach (var (id, client) in settings.Clients)
             {
-                throw new InvalidOperationException(
-                    $"Client '{id}' is allowed scopes no API defines ({string.Join(", ", unknown)}); define them under '{ProviderSettings.SectionName}:Scopes'.");
+                if (string.IsNullOrEmpty(client.Secret))
+                {
+                    return ValidateOptionsResult.Fail($"Client '{id}' has no secret ('{ProviderSettings.SectionName}:Clients:{id}:Secret').");
+                }
+
+                var unknown = client.AllowedScopes.Where(scope => !settings.Scopes.ContainsKey(scope)).ToList();
+                if (unknown.Count > 0)
+                {
+                    return ValidateOptionsResult.Fail(
+                        $"Client '{id}' is allowed scopes no API defines ({string.Join(", ", unknown)}); define them under '{ProviderSettings.SectionName}:Scopes'.");
+                }
             }
+
+            return ValidateOptionsResult.Success;
         }
     }
 

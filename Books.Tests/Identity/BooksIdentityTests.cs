@@ -94,9 +94,10 @@ public sealed class BooksIdentityTests
     [InlineData("", "Set 'Identity:KeyDirectory' to the folder that holds (or will hold) the provider's signing keys.")]
     [InlineData("no-secret", "Client 'c' has no secret ('Identity:Clients:c:Secret').")]
     [InlineData("unknown-scope", "Client 'c' is allowed scopes no API defines (books.nothing); define them under 'Identity:Scopes'.")]
-    public void Books_identity_refuses_to_start_on_settings_it_cannot_serve(string problem, string message)
+    public async Task Books_identity_refuses_to_start_on_settings_it_cannot_serve(string problem, string message)
     {
         var builder = WebApplication.CreateBuilder();
+        builder.Configuration["urls"] = "http://127.0.0.1:0";
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Identity:KeyDirectory"] = problem == "" ? "" : Path.GetTempPath(),
@@ -104,6 +105,17 @@ public sealed class BooksIdentityTests
             ["Identity:Clients:c:Scopes"] = problem == "unknown-scope" ? "books.nothing" : "books.write",
         });
 
-        Assert.Equal(message, Assert.Throws<InvalidOperationException>(() => builder.AddBooksIdentity()).Message);
+        builder.AddBooksIdentity();
+        await using var app = builder.Build();
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync(TestContext.Current.CancellationToken));
+        Assert.Contains(Flatten(refused), error => error is Microsoft.Extensions.Options.OptionsValidationException && error.Message == message);
     }
+
+    private static IEnumerable<Exception> Flatten(Exception error) => error switch
+    {
+        AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Flatten).Prepend(error),
+        { InnerException: { } inner } => Flatten(inner).Prepend(error),
+        _ => [error],
+    };
 }
