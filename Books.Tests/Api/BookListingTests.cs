@@ -67,7 +67,7 @@ public sealed class BookListingTests(InProcessBooksApi api) : IClassFixture<InPr
         Assert.Equal(["Beta Reader"], Titles(await ListAsync($"tag={tag}&yearFrom=1995&yearTo=2005")));
     }
 
-    // The search as the README states it: words normalised (accents and case dropped, split at anything not a
+    // The search as docs/API.md states it: words normalised (accents and case dropped, split at anything not a
     // letter or digit), each search word the prefix of a title word or an author word, all of them required,
     // words shorter than 2 characters left out.
     [Theory]

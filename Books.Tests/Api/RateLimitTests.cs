@@ -19,7 +19,7 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
     private static readonly DateTimeOffset s_windowStart = new(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    // The promise (README, RELIABILITY.md): at most Permits writes per caller in any span of one window's length.
+    // The promise (docs/API.md, RELIABILITY.md): at most Permits writes per caller in any span of one window's length.
     // Fixed windows break it at their edge: 3 writes at 59 s and 3 more at 60 s would be 6 within one second.
     [Fact]
     public async Task No_window_admits_more_than_the_limit()
@@ -128,7 +128,7 @@ public sealed class RateLimitTests(MongodStandInFixture mongod)
         Assert.Equal(HttpStatusCode.BadRequest, await StatusOfWriteAsync(second));
     }
 
-    // The order of refusals the README gives. A content type no write takes is refused first (RFC 9110 15.5.16, 415).
+    // The order of refusals docs/API.md gives. A content type no write takes is refused first (RFC 9110 15.5.16, 415).
     // A POST's body is bound by the framework before the endpoint's filters run, so a body that cannot be bound (a
     // malformed one 400, one over the size limit 413) is refused before the write limit (RFC 6585 4, 429); field
     // validation comes after it. A PUT or PATCH reads its body in the handler (so that 404 and 412 come before 400,
