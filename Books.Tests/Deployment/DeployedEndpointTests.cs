@@ -36,7 +36,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     [Fact]
     public async Task Crud_works_through_the_proxy()
     {
-        ContainerEngine.Require(deployment.EngineUnavailable);
+        deployment.Require();
         using var client = deployment.CreateClient(token: await deployment.TokenAsync("books.write", Cancellation));
         var tag = TestBooks.NewTag();
 
@@ -71,7 +71,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     [Fact]
     public async Task A_request_for_an_unknown_host_gets_400()
     {
-        ContainerEngine.Require(deployment.EngineUnavailable);
+        deployment.Require();
         using var client = deployment.CreateClient(checkName: false);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/books");
         request.Headers.Host = "evil.example";
@@ -88,7 +88,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     [InlineData("AÑOS")]
     public async Task Shipped_binary_folds_accents(string q)
     {
-        ContainerEngine.Require(deployment.EngineUnavailable);
+        deployment.Require();
         using var client = deployment.CreateClient(token: await deployment.TokenAsync("books.write", Cancellation));
         var tag = TestBooks.NewTag();
         var body = TestBooks.Body(title: "Cien años de soledad", tag: tag, author: "Gabriel García Márquez");
@@ -102,7 +102,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     [Fact]
     public async Task Each_replica_answers_its_probes()
     {
-        ContainerEngine.Require(deployment.EngineUnavailable);
+        deployment.Require();
         foreach (var replica in ComposeDeployment.Replicas)
         {
             using var client = deployment.CreateReplicaClient(replica);
@@ -118,7 +118,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     [Fact]
     public async Task Clients_behind_the_proxy_are_counted_apart()
     {
-        ContainerEngine.Require(deployment.EngineUnavailable);
+        deployment.Require();
 
         // Two clients with addresses of their own on the deployment's network (both alive at once, so they cannot share
         // one): containers that speak HTTPS to the proxy. The first reads until refused (each replica counts on its own,
@@ -135,7 +135,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     [Fact]
     public async Task Forged_forwarded_for_is_not_believed()
     {
-        ContainerEngine.Require(deployment.EngineUnavailable);
+        deployment.Require();
 
         // A client on the deployment's network that is not the proxy talks to a replica directly, each request claiming
         // another client address; believed, none would ever reach the limit. (A container of its own, so its address
@@ -150,7 +150,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     [Fact]
     public async Task One_callers_write_limit_holds_across_both_replicas()
     {
-        ContainerEngine.Require(deployment.EngineUnavailable);
+        deployment.Require();
         using var client = deployment.CreateClient(token: await deployment.TokenAsync("books.write", Cancellation, ComposeDeployment.SecondClientId));
 
         var statuses = new List<HttpStatusCode>();
@@ -168,7 +168,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     [Fact]
     public async Task Image_runs_as_non_root_read_only()
     {
-        ContainerEngine.Require(deployment.EngineUnavailable);
+        deployment.Require();
         var container = deployment.Container(ComposeDeployment.Replicas[0]);
 
         var user = (await ContainerEngine.RunAsync("exec", container, "id", "-u")).Trim();
@@ -184,7 +184,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     [Fact]
     public async Task The_image_refuses_to_start_without_unicode_normalization()
     {
-        ContainerEngine.Require(deployment.EngineUnavailable);
+        deployment.Require();
 
         var run = await ContainerEngine.TryRunAsync("run", "--rm", "--read-only", "--tmpfs", "/tmp",
             "-e", "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1", "-e", "ConnectionStrings__booksdb=mongodb://127.0.0.1:1/booksdb",

@@ -107,7 +107,7 @@ public sealed class RollingUpgradeTests(UpgradeDeployment deployment) : IClassFi
     [Fact]
     public async Task Each_version_keeps_the_others_fields()
     {
-        ContainerEngine.Require(deployment.EngineUnavailable);
+        deployment.Require();
         var token = await deployment.TokenAsync("books.write", Cancellation);
         using var previous = ReplicaClient(s_first, token);
         using var current = ReplicaClient(s_second, token);
@@ -140,7 +140,7 @@ public sealed class RollingUpgradeTests(UpgradeDeployment deployment) : IClassFi
     [Fact]
     public async Task Rolling_upgrade_fails_no_request()
     {
-        ContainerEngine.Require(deployment.EngineUnavailable);
+        deployment.Require();
         using var client = deployment.CreateClient(token: await deployment.TokenAsync("books.write", Cancellation));
         var load = new DeploymentLoad(client);
         await load.SeedAsync(20, Cancellation);

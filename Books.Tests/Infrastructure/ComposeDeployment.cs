@@ -33,8 +33,9 @@ public class ComposeDeployment : IAsyncLifetime
 
     public sealed record Images(string Api, string Identity, string Proxy, string MongoDB, string Version);
 
-    /// <summary>Why no container engine runs here, or <see langword="null"/>.</summary>
-    public string? EngineUnavailable { get; private set; }
+    /// <summary>What the deployment tests need that this machine lacks: the container engine, or the commands that
+    /// build the images and run Compose. <see langword="null"/> when nothing is missing.</summary>
+    public string? Unavailable { get; private set; }
 
     public string Project { get; } = $"books-tests-{Guid.NewGuid():N}"[..24];
     public int HttpsPort { get; } = FreePort();
@@ -55,8 +56,8 @@ public class ComposeDeployment : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        EngineUnavailable = await ContainerEngine.UnavailableReasonAsync();
-        if (EngineUnavailable is not null)
+        Unavailable = await UnavailableReasonAsync();
+        if (Unavailable is not null)
         {
             return;
         }
@@ -110,6 +111,34 @@ public class ComposeDeployment : IAsyncLifetime
             string.Join(", ", healthy.Select(replica => $"{replica.Key} {replica.Value:0.0} s")));
         using var proxy = CreateClient();
         await Eventually.StatusAsync(proxy, "/health", HttpStatusCode.OK, timeout.Token);
+    }
+
+    /// <summary>
+    /// Skips the calling test when <see cref="Unavailable"/> says what is missing (fails it under <c>CI=true</c>).
+    /// </summary>
+    public void Require()
+    {
+        if (Unavailable is not null)
+        {
+            ContainerEngine.SkipOrFail($"Deployment test not run: {Unavailable}");
+        }
+    }
+
+    private static async Task<string?> UnavailableReasonAsync()
+    {
+        if (await ContainerEngine.UnavailableReasonAsync() is { } engine)
+        {
+            return $"'{ContainerEngine.Runtime} info' {engine}. Start Docker or Podman (on Debian, as root: apt-get install docker.io, " +
+                "then start dockerd) and run the tests again; .ci/run does this itself.";
+        }
+
+        // docker-compose runs the deployment; docker-registry serves the local base image to the SDK's image build and
+        // debootstrap makes that base (tools/container-images).
+        var missing = ContainerEngine.MissingCommands("docker-compose", "docker-registry", "debootstrap");
+        return missing.Count == 0
+            ? null
+            : $"{string.Join(", ", missing)} not installed. On Debian, as root: apt-get install {string.Join(' ', missing)}; " +
+              ".ci/run installs what it needs itself.";
     }
 
     private string EnvFile => Path.Combine(_work.FullName, "deployment.env");
@@ -180,7 +209,7 @@ public class ComposeDeployment : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (EngineUnavailable is null && File.Exists(EnvFile))
+        if (Unavailable is null && File.Exists(EnvFile))
         {
             await ComposeAsync("down", "--volumes", "--remove-orphans", "--timeout", "5");
         }

@@ -25,19 +25,30 @@ public static class ContainerEngine
     /// </summary>
     public static void Require(string? unavailableReason)
     {
-        if (unavailableReason is null)
+        if (unavailableReason is not null)
         {
-            return;
+            SkipOrFail($"Container-mode test not run: '{Runtime} info' {unavailableReason}. Start Docker or Podman " +
+                "(on Debian, as root: apt-get install docker.io, then start dockerd) and run the tests again; .ci/run does this itself.");
         }
+    }
 
-        var message = $"Container-mode test not run: '{Runtime} info' {unavailableReason}. Start Docker or Podman " +
-            "(on Debian, as root: apt-get install docker.io, then start dockerd) and run the tests again; .ci/run does this itself.";
+    /// <summary>Skips the calling test with <paramref name="message"/>; fails it instead under <c>CI=true</c>.</summary>
+    public static void SkipOrFail(string message)
+    {
         if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
         {
             Assert.Fail($"{message} CI=true, where container tests may not be skipped.");
         }
 
         Assert.Skip(message);
+    }
+
+    /// <summary>The commands of <paramref name="commands"/> that neither <c>PATH</c> nor an <c>sbin</c> directory holds
+    /// (debootstrap is in /usr/sbin, outside a user's PATH on Debian).</summary>
+    public static IReadOnlyList<string> MissingCommands(params string[] commands)
+    {
+        string[] path = [.. (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries), "/usr/sbin", "/sbin"];
+        return [.. commands.Where(command => !path.Any(directory => File.Exists(Path.Combine(directory, command))))];
     }
 
     /// <summary>The stand-in image (<c>books-mongod-standin:{hash}</c>), built once per test run if its inputs changed.</summary>
