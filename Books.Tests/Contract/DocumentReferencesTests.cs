@@ -104,6 +104,37 @@ public sealed partial class DocumentReferencesTests
         Assert.Empty(BrokenLinks(path, File.ReadAllText(path)));
     }
 
+    [Theory]
+    [MemberData(nameof(DocumentNames))]
+    public void Every_named_file_exists(string document)
+    {
+        var markdown = File.ReadAllText(Path.Combine(SettingsTableTests.RepositoryRoot, document));
+        Assert.Empty(MissingFiles(markdown, SettingsTableTests.RepositoryRoot));
+    }
+
+    /// <summary>Each backticked path from the repository's root (<c>Books.Api/...</c>, <c>tools/...</c>) that names nothing
+    /// there; a path with a placeholder (<c>&lt;hash&gt;</c>, <c>*</c>) and the operator's own <c>.env</c> are not checked.</summary>
+    public static IEnumerable<string> MissingFiles(string markdown, string root) =>
+        RepositoryPath().Matches(markdown).Select(m => m.Groups["path"].Value)
+            .Where(path => Path.GetFileName(path) != ".env" && !File.Exists(Path.Combine(root, path)) && !Directory.Exists(Path.Combine(root, path)));
+
+    [Theory]
+    [InlineData("`Books.Api/Limits/SharedWriteRateLimit.cs`", 0)]
+    [InlineData("`Books.Api/Security/SharedWriteRateLimit.cs`", 1)]
+    [InlineData("`tools/container-images/build-apps` and `deploy/.env`", 0)]
+    [InlineData("`books-local/runtime-deps:<hash>` and `tools/mongo-stand-in/<x>`", 0)]
+    public void A_path_to_nothing_is_reported(string markdown, int missing) =>
+        Assert.Equal(missing, MissingFiles(markdown, SettingsTableTests.RepositoryRoot).Count());
+
+    [Fact]
+    public void Every_settings_class_is_in_the_guide()
+    {
+        var guide = File.ReadAllText(Path.Combine(SettingsTableTests.RepositoryRoot, "docs", "DEVELOPMENT.md"));
+        var row = guide.Split('\n').Single(line => line.StartsWith("| `Books.Settings` |", StringComparison.Ordinal));
+        var classes = typeof(RateLimitSettings).Assembly.GetExportedTypes().Where(type => type.Name.EndsWith("Settings", StringComparison.Ordinal));
+        Assert.All(classes, type => Assert.Contains($"`{type.Name}`", row, StringComparison.Ordinal));
+    }
+
     // The checks themselves: a name or link that is wrong is reported, one that is right is not.
     [Theory]
     [InlineData("`RollingUpgradeTests`", 0)]
@@ -137,6 +168,9 @@ public sealed partial class DocumentReferencesTests
     /// capitals as an environment variable's is), with no class.</summary>
     [GeneratedRegex(@"(?<![.\w])`(?<method>[A-Z][a-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+_?)(?<prefix>\*)?`")]
     private static partial Regex BacktickedTestMethod();
+
+    [GeneratedRegex(@"`(?<path>(?:Books\.[A-Za-z]+|tools|deploy|bench|docs|\.ci)/[^`\s*<>]*)`")]
+    private static partial Regex RepositoryPath();
 
     [GeneratedRegex(@"\]\((?!https?:|mailto:)(?<path>[^)#\s]*)(?:#(?<anchor>[^)\s]+))?\)")]
     private static partial Regex RelativeLink();

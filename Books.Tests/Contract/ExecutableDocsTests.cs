@@ -58,6 +58,34 @@ public sealed partial class ExecutableDocsTests
         }
     }
 
+    /// <summary>
+    /// DEPLOYMENT.md's first command, as written, from the repository's root: it writes the manifest that Path 1
+    /// describes, where it says (in the AppHost's project directory) (the database a parameter, books-api a project, no books-identity). Its Compose block is not run here
+    /// as written: it publishes to a registry this machine cannot reach (issue 34 gives it one build path).
+    /// </summary>
+    [Fact]
+    public async Task Deployment_manifest_command_runs_as_written()
+    {
+        var deployment = await File.ReadAllTextAsync(Path.Combine(SettingsTableTests.RepositoryRoot, "DEPLOYMENT.md"), Cancellation);
+        var block = Assert.Single(BashBlock().Matches(deployment).Select(m => m.Groups[1].Value),
+            b => b.Contains("--publisher manifest", StringComparison.Ordinal));
+        var manifest = Path.Combine(SettingsTableTests.RepositoryRoot, "Books.AppHost", "aspire-manifest.json"); // where DEPLOYMENT.md says it goes
+        try
+        {
+            var result = await ProcessRunner.RunAsync("bash", ["-c", block], s_startTimeout, SettingsTableTests.RepositoryRoot, new Dictionary<string, string>());
+            Assert.True(result.ExitCode == 0, $"{result.Error}\n{result.Text}");
+            using var written = JsonDocument.Parse(await File.ReadAllBytesAsync(manifest, Cancellation));
+            var resources = written.RootElement.GetProperty("resources");
+            Assert.Equal("parameter.v0", resources.GetProperty("booksdb").GetProperty("type").GetString());
+            Assert.Equal("project.v0", resources.GetProperty("books-api").GetProperty("type").GetString());
+            Assert.False(resources.TryGetProperty("books-identity", out _), "books-identity is the development provider, not deployed");
+        }
+        finally
+        {
+            File.Delete(manifest);
+        }
+    }
+
     /// <summary>Runs the whole .http file with httpyac; every request must answer 2xx. Returns the statuses in order.</summary>
     private static async Task<string> HttpFileAsync(IDictionary<string, string> environment)
     {

@@ -73,7 +73,7 @@ public sealed class ChaosTests(MongodStandInFixture mongod)
         await Task.WhenAll(callers);
 
         var byStatus = outcomes.GroupBy(o => (int)o.Status).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
-        Reports.Write("chaos", $"chaos: {outcomes.Count} requests from {Callers} callers through {Outages} outages in {clock.Elapsed.TotalSeconds:0.0} s; " +
+        Reports.Write("chaos", $"chaos: {outcomes.Count} requests from {Callers} callers through {Outages} outages in {clock.Elapsed.TotalSeconds:0.0} s (rate limits off, {new QueryLimitSettings().MaxConcurrentListings} listing slots); " +
             $"by status {string.Join(", ", byStatus.Select(kv => $"{kv.Key}: {kv.Value}"))}");
         Assert.All(outcomes, o => Assert.True(o.Status is HttpStatusCode.OK or HttpStatusCode.Created or HttpStatusCode.ServiceUnavailable,
             $"a {(o.Write ? "write" : "read")} at {o.At.TotalSeconds:0.0} s answered {(int)o.Status}"));

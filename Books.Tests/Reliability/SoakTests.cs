@@ -88,7 +88,7 @@ public sealed class SoakTests(MongodStandInFixture mongod)
         var sorted = latencies.Order().ToArray();
         double Percentile(double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p / 100 * sorted.Length) - 1)];
         Reports.Write("soak",
-            $"soak: {elapsed.TotalSeconds:0} s at concurrency {Concurrency}, {WritePercent}% writes, Kestrel on loopback, stand-in MongoDB: " +
+            $"soak: {elapsed.TotalSeconds:0} s at concurrency {Concurrency}, {WritePercent}% writes, Kestrel on loopback, rate limits off, 64 listing slots, stand-in MongoDB: " +
             $"{sorted.Length} requests, {sorted.Length / elapsed.TotalSeconds:0} req/s, p50 {Percentile(50):0.0} ms, p99 {Percentile(99):0.0} ms; " +
             $"by status {string.Join(", ", statuses.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}: {kv.Value}"))}; " +
             $"{acknowledged.Count} acknowledged writes, {lost.Count} lost");
