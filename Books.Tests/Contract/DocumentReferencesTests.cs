@@ -4,9 +4,10 @@ namespace Books.Tests.Contract;
 
 /// <summary>
 /// What the repository's Markdown documents point at exists: every test class they name (<c>RollingUpgradeTests</c>,
-/// <c>ServerAnswersTests.cs</c>), every test method (<c>BookIndexesTests.A_commit_quorum_*</c>, or a backticked
-/// <c>Numbers_of_any_type_compare_by_value</c>), every relative link and the heading it names. A renamed test or a moved
-/// section breaks the build of the docs here rather than the trust of the reader who follows it.
+/// <c>ServerAnswersTests.cs</c>), every test method (<c>BookIndexesTests.Refused_commit_quorum_*</c>, or a backticked
+/// <c>Numbers_of_any_type_compare_by_value</c>), every relative link and the heading it names, every backticked path
+/// of the repository, and every settings class in the guide's list. A renamed test, a moved file or a moved section
+/// fails here rather than misleading the reader who follows it.
 /// </summary>
 public sealed partial class DocumentReferencesTests
 {

@@ -59,9 +59,10 @@ public sealed partial class ExecutableDocsTests
     }
 
     /// <summary>
-    /// DEPLOYMENT.md's first command, as written, from the repository's root: it writes the manifest that Path 1
-    /// describes, where it says (in the AppHost's project directory) (the database a parameter, books-api a project, no books-identity). Its Compose block is not run here
-    /// as written: it publishes to a registry this machine cannot reach (issue 34 gives it one build path).
+    /// DEPLOYMENT.md's first command, as written, from the repository's root: it writes the manifest Path 1 describes
+    /// (the database a parameter, books-api a project, no books-identity) where Path 1 says, in the AppHost's project
+    /// directory. Its Compose block is not run as written here: it publishes to a registry this machine cannot reach
+    /// (issue 34 gives it one build path).
     /// </summary>
     [Fact]
     public async Task Deployment_manifest_command_runs_as_written()

@@ -128,8 +128,7 @@ public class ComposeDeployment : IAsyncLifetime
     {
         if (await ContainerEngine.UnavailableReasonAsync() is { } engine)
         {
-            return $"'{ContainerEngine.Runtime} info' {engine}. Start Docker or Podman (on Debian, as root: apt-get install docker.io, " +
-                "then start dockerd) and run the tests again; .ci/run does this itself.";
+            return ContainerEngine.HowToStart(engine);
         }
 
         // docker-compose runs the deployment; docker-registry serves the local base image to the SDK's image build and

@@ -27,10 +27,14 @@ public static class ContainerEngine
     {
         if (unavailableReason is not null)
         {
-            SkipOrFail($"Container-mode test not run: '{Runtime} info' {unavailableReason}. Start Docker or Podman " +
-                "(on Debian, as root: apt-get install docker.io, then start dockerd) and run the tests again; .ci/run does this itself.");
+            SkipOrFail($"Container-mode test not run: {HowToStart(unavailableReason)}");
         }
     }
+
+    /// <summary>What <see cref="UnavailableReasonAsync"/> said, and how to get an engine that answers.</summary>
+    public static string HowToStart(string unavailableReason) =>
+        $"'{Runtime} info' {unavailableReason}. Start Docker or Podman (on Debian, as root: apt-get install docker.io, then " +
+        "start dockerd) and run the tests again; .ci/run does this itself.";
 
     /// <summary>Skips the calling test with <paramref name="message"/>; fails it instead under <c>CI=true</c>.</summary>
     public static void SkipOrFail(string message)
