@@ -80,9 +80,10 @@ public class BooksAppFixture : IAsyncLifetime
         await _app.StartAsync(timeout.Token);
         // Not books-identity's health: its next probe can come seconds after it answers. The first token request waits for it instead.
         await WaitUntilHealthyAsync(_app, "books-api", timeout.Token);
-        // That first token, here, with the test token source's 30 s: books-identity JIT-compiles OpenIddict on it, which can
-        // take longer than the 10 s a dashboard command gives it on a busy machine.
-        await Tokens.ReaderTokenAsync(timeout.Token);
+        // That first token, here, within what is left of the start budget: books-identity JIT-compiles OpenIddict on it, which
+        // can take longer than the 10 s a dashboard command gives it on a busy machine, and once (a fresh-clone CI run, several
+        // AppHosts starting at once on 2 cores) longer than the token source's usual 30 s.
+        await Tokens.ReaderTokenAsync(timeout.Token, StartTimeout);
     }
 
     /// <summary>

@@ -77,19 +77,25 @@ public sealed class ProviderTokenSource(Func<Uri> provider, TestClients clients)
     public Task<string> WriterTokenAsync(CancellationToken cancellationToken) => TokenAsync(clients.NextWriter(), "books.write", cancellationToken);
 
     /// <summary>A valid token without the write scope.</summary>
-    public Task<string> ReaderTokenAsync(CancellationToken cancellationToken) => TokenAsync(TestClients.Reader, "books.read", cancellationToken);
+    public Task<string> ReaderTokenAsync(CancellationToken cancellationToken, TimeSpan? budget = null) =>
+        TokenAsync(TestClients.Reader, "books.read", cancellationToken, budget);
 
     public Uri Provider => provider();
 
-    public async Task<string> TokenAsync(string clientId, string scopes = "", CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A token of <paramref name="clientId"/>'s, from the provider within <paramref name="budget"/> (30 s unless given),
+    /// kept for later calls until 30 s before it expires.
+    /// </summary>
+    public async Task<string> TokenAsync(string clientId, string scopes = "", CancellationToken cancellationToken = default, TimeSpan? budget = null)
     {
+        var wait = budget ?? s_budget;
         if (_tokens.TryGetValue((clientId, scopes), out var kept) && kept.Until > DateTime.UtcNow)
         {
             return kept.Token;
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(s_budget);
+        timeout.CancelAfter(wait);
         string token;
         while (true)
         {
@@ -97,12 +103,12 @@ public sealed class ProviderTokenSource(Func<Uri> provider, TestClients clients)
             {
                 // The whole budget for one answer: a provider that has just started issues its first token after JIT-compiling
                 // OpenIddict, which can take longer than the product's 10 s on a busy machine.
-                token = await ProviderTokens.RequestAsync(provider(), clientId, clients.Secret, scopes, timeout.Token, s_budget);
+                token = await ProviderTokens.RequestAsync(provider(), clientId, clients.Secret, scopes, timeout.Token, wait);
                 break;
             }
             catch (HttpRequestException) when (!timeout.IsCancellationRequested)
             {
-                // A provider that is still starting refuses the connection; the 30 s bound ends the wait.
+                // A provider that is still starting refuses the connection; the budget ends the wait.
                 await Task.Delay(TimeSpan.FromMilliseconds(200), timeout.Token);
             }
         }
