@@ -95,7 +95,6 @@ public static class Extensions
     {
         builder.Services.AddSingleton<GracefulShutdown>();
         builder.Services.AddHostedService(services => services.GetRequiredService<GracefulShutdown>());
-        builder.Services.AddSingleton<IStartupFilter>(services => services.GetRequiredService<GracefulShutdown>());
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
             .AddCheck<GracefulShutdown>(GracefulShutdown.HealthCheckName);

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -15,21 +12,15 @@ namespace Microsoft.Extensions.Hosting;
 /// lets in-flight requests finish within <see cref="HostOptions.ShutdownTimeout"/>.
 /// </summary>
 /// <remarks>
-/// A proxy that does not probe (nginx's open-source upstreams) learns of a replica only from failed requests, and a
-/// connection it opens just as Kestrel closes its listener is reset after the request went out: nginx retries that
-/// for GET, never for POST or PATCH. With <c>Shutdown:RefuseIdempotentRequestsWhileDraining</c>, the drain answers
-/// idempotent requests (RFC 9110 9.2.2) with 503 unprocessed: the proxy retries them on another replica and marks this
-/// one failed (nginx <c>max_fails</c>), so by the time the listener closes nothing is being sent to it. POST and PATCH
-/// are still served while draining.
+/// A balancer that probes readiness more often than the drain lasts (deploy/haproxy.cfg: every 500 ms, against 2 s) has
+/// stopped sending to the replica before its listener closes; one that does not probe learns of it only from failed
+/// connections.
 /// </remarks>
 internal sealed partial class GracefulShutdown(IHostApplicationLifetime lifetime, IConfiguration configuration, IHostEnvironment environment,
-    ILogger<GracefulShutdown> logger) : IHostedLifecycleService, IHealthCheck, IStartupFilter
+    ILogger<GracefulShutdown> logger) : IHostedLifecycleService, IHealthCheck
 {
     public const string HealthCheckName = "shutdown";
     public const string DrainDelayKey = "Shutdown:DrainDelay";
-    public const string RefuseIdempotentKey = "Shutdown:RefuseIdempotentRequestsWhileDraining";
-
-    private readonly bool _refuseIdempotent = configuration.GetValue(RefuseIdempotentKey, defaultValue: false);
 
     /// <summary>Outside Development: long enough for a balancer probing every second to see two failures.</summary>
     public static readonly TimeSpan DefaultDrainDelay = TimeSpan.FromSeconds(2);
@@ -42,35 +33,6 @@ internal sealed partial class GracefulShutdown(IHostApplicationLifetime lifetime
         Task.FromResult(lifetime.ApplicationStopping.IsCancellationRequested
             ? new HealthCheckResult(context.Registration.FailureStatus, "Shutting down: in-flight requests are finishing; send new ones elsewhere.")
             : HealthCheckResult.Healthy());
-
-    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-    {
-        if (_refuseIdempotent)
-        {
-            app.Use(RefuseWhileDrainingAsync);
-        }
-
-        next(app);
-    };
-
-    private async Task RefuseWhileDrainingAsync(HttpContext context, RequestDelegate next)
-    {
-        if (!lifetime.ApplicationStopping.IsCancellationRequested || !IsIdempotent(context.Request.Method) ||
-            context.Request.Path.StartsWithSegments(Extensions.HealthEndpointPath) || context.Request.Path.StartsWithSegments(Extensions.AlivenessEndpointPath))
-        {
-            await next(context);
-            return;
-        }
-
-        context.Response.Headers.RetryAfter = "1";
-        context.Response.Headers.Connection = "close";
-        await Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Shutting down",
-            detail: "This replica is shutting down and did not process the request; send it again, another replica will answer.").ExecuteAsync(context);
-    }
-
-    private static bool IsIdempotent(string method) =>
-        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) ||
-        HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsTrace(method);
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {

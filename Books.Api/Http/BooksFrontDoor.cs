@@ -21,6 +21,9 @@ public static class BooksFrontDoor
 {
     private static readonly string[] s_probes = ["/health", "/alive"];
 
+    /// <summary>ASP.NET Core's own switch for its forwarded-headers middleware (environment variable ASPNETCORE_FORWARDEDHEADERS_ENABLED).</summary>
+    public const string FrameworkForwardedHeadersKey = "FORWARDEDHEADERS_ENABLED";
+
     public static IHostApplicationBuilder AddBooksFrontDoor(this IHostApplicationBuilder builder)
     {
         var proxies = Values(builder.Configuration, ForwardedHeadersSettings.KnownProxiesKey)
@@ -31,9 +34,13 @@ public static class BooksFrontDoor
             .Select(value => System.Net.IPNetwork.TryParse(value, out var network) ? network
                 : throw new InvalidOperationException($"'{ForwardedHeadersSettings.KnownNetworksKey}' holds '{value}', which is not a network in CIDR notation (10.0.0.0/8)."))
             .ToList();
-        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        // PostConfigure, after every other setup: with ASPNETCORE_FORWARDEDHEADERS_ENABLED=true (which Aspire's manifest gives every
+        // project) ASP.NET Core adds its own forwarded-headers middleware and clears both lists, and a middleware with both lists
+        // empty believes every source. With no proxy configured, it believes no header at all.
+        var trustsProxies = proxies.Count + networks.Count > 0;
+        builder.Services.PostConfigure<ForwardedHeadersOptions>(options =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            options.ForwardedHeaders = trustsProxies ? ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto : ForwardedHeaders.None;
             options.ForwardLimit = null; // walk back through every trusted hop, stop at the first untrusted one
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
@@ -52,14 +59,16 @@ public static class BooksFrontDoor
                 $"{(hosts.Length == 0 ? "not set" : "'*'")}: any Host header would be accepted and could end up in links.");
         }
 
-        builder.Services.AddSingleton(new FrontDoor(proxies.Count + networks.Count > 0, builder.Environment.IsDevelopment() ? [] : hosts));
+        // The framework's middleware, when switched on, runs first (a startup filter) with the options above; a second would only repeat it.
+        var frameworkForwards = string.Equals(builder.Configuration[FrameworkForwardedHeadersKey], "true", StringComparison.OrdinalIgnoreCase);
+        builder.Services.AddSingleton(new FrontDoor(trustsProxies && !frameworkForwards, builder.Environment.IsDevelopment() ? [] : hosts));
         return builder;
     }
 
     public static WebApplication UseBooksFrontDoor(this WebApplication app)
     {
         var frontDoor = app.Services.GetRequiredService<FrontDoor>();
-        if (frontDoor.TrustsProxies)
+        if (frontDoor.ForwardsHeaders)
         {
             app.UseForwardedHeaders();
         }
@@ -98,10 +107,10 @@ public static class BooksFrontDoor
         configuration.GetSection(key).GetChildren().Select(child => child.Value).OfType<string>()
             .Concat(configuration[key]?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? []);
 
-    private sealed record FrontDoor(bool TrustsProxies, IList<StringSegment> AllowedHosts)
+    private sealed record FrontDoor(bool ForwardsHeaders, IList<StringSegment> AllowedHosts)
     {
-        public FrontDoor(bool trustsProxies, string[] allowedHosts)
-            : this(trustsProxies, (IList<StringSegment>)[.. allowedHosts.Select(host => new StringSegment(host))])
+        public FrontDoor(bool forwardsHeaders, string[] allowedHosts)
+            : this(forwardsHeaders, (IList<StringSegment>)[.. allowedHosts.Select(host => new StringSegment(host))])
         {
         }
 

@@ -18,12 +18,19 @@ public sealed class FrontDoorTests(MongodStandInFixture mongod)
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     // One read per address per minute: the second read an address makes is a 429, so each answer shows which
-    // address books-api counted. (From, X-Forwarded-For, expected.)
+    // address books-api counted. (A configured proxy, ASP.NET Core's own middleware switched on, and steps of
+    // From, X-Forwarded-For, expected.) The framework's switch, ASPNETCORE_FORWARDEDHEADERS_ENABLED=true, is what Aspire's
+    // manifest gives every project in publish mode (Azure Container Apps); switched on, ASP.NET Core adds its own middleware
+    // with both trust lists cleared, which on its own believes any source.
     [Theory]
-    [InlineData(true, new[] { Proxy, "203.0.113.7", "200", Proxy, "203.0.113.8", "200", Proxy, "203.0.113.7", "429" })]
-    [InlineData(true, new[] { NotAProxy, "203.0.113.9", "200", NotAProxy, "203.0.113.10", "429" })]   // not a proxy: its own address counts
-    [InlineData(false, new[] { Proxy, "203.0.113.7", "200", Proxy, "203.0.113.8", "429" })]           // no proxy configured: ignored
-    public async Task Forwarded_for_is_believed_only_from_a_configured_proxy(bool proxyConfigured, string[] steps)
+    [InlineData(true, false, new[] { Proxy, "203.0.113.7", "200", Proxy, "203.0.113.8", "200", Proxy, "203.0.113.7", "429" })]
+    [InlineData(true, false, new[] { NotAProxy, "203.0.113.9", "200", NotAProxy, "203.0.113.10", "429" })]   // not a proxy: its own address counts
+    [InlineData(false, false, new[] { Proxy, "203.0.113.7", "200", Proxy, "203.0.113.8", "429" })]           // no proxy configured: ignored
+    [InlineData(true, true, new[] { Proxy, "203.0.113.7", "200", Proxy, "203.0.113.8", "200", Proxy, "203.0.113.7", "429" })]
+    [InlineData(true, true, new[] { NotAProxy, "203.0.113.9", "200", NotAProxy, "203.0.113.10", "429" })]    // publish mode, not a proxy
+    [InlineData(false, true, new[] { Proxy, "203.0.113.7", "200", Proxy, "203.0.113.8", "429" })]            // publish mode, no proxy: ignored
+    [InlineData(false, true, new[] { NotAProxy, "203.0.113.7", "200", NotAProxy, "203.0.113.8", "429" })]
+    public async Task Forwarded_for_is_believed_only_from_a_configured_proxy(bool proxyConfigured, bool frameworkForwards, string[] steps)
     {
         var settings = new Dictionary<string, string>
         {
@@ -33,6 +40,11 @@ public sealed class FrontDoorTests(MongodStandInFixture mongod)
         if (proxyConfigured)
         {
             settings[$"{ForwardedHeadersSettings.KnownProxiesKey}:0"] = Proxy;
+        }
+
+        if (frameworkForwards)
+        {
+            settings[BooksFrontDoor.FrameworkForwardedHeadersKey] = "true";
         }
 
         await using var api = BooksApiHost.Create(mongod.NewDatabase(), settings: settings);

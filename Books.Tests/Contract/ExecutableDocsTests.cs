@@ -80,6 +80,8 @@ public sealed partial class ExecutableDocsTests
             Assert.Equal("parameter.v0", resources.GetProperty("booksdb").GetProperty("type").GetString());
             Assert.Equal("project.v0", resources.GetProperty("books-api").GetProperty("type").GetString());
             Assert.False(resources.TryGetProperty("books-identity", out _), "books-identity is the development provider, not deployed");
+            // The switch FrontDoorTests' publish-mode rows turn on: what the manifest gives books-api, it runs with.
+            Assert.Equal("true", resources.GetProperty("books-api").GetProperty("env").GetProperty("ASPNETCORE_FORWARDEDHEADERS_ENABLED").GetString());
         }
         finally
         {

@@ -181,6 +181,37 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
         Assert.Contains("Application started", logs.Output); // to stdout, where the engine collects it
     }
 
+    /// <summary>
+    /// The image DEPLOYMENT.md's command builds, as a registry and an orchestrator read it: tagged with the Version
+    /// compose.yaml asks for and with the commit (the SDK's own default is "latest"); a numeric user, which Kubernetes'
+    /// runAsNonRoot can verify (a user name it refuses: "cannot verify user is non-root"); the OCI annotations
+    /// org.opencontainers.image.version and .revision (OCI image spec, annotations.md).
+    /// </summary>
+    [Fact]
+    public async Task Image_names_its_version_commit_and_numeric_user()
+    {
+        deployment.Require();
+        var image = deployment.Built!.Api;
+        var commit = (await ProcessRunner.RunAsync("git", ["rev-parse", "HEAD"], TimeSpan.FromSeconds(30), Books.Tests.Contract.SettingsTableTests.RepositoryRoot,
+            new Dictionary<string, string>())).Text.Trim();
+
+        var user = (await ContainerEngine.RunAsync("image", "inspect", "--format", "{{.Config.User}}", image)).Trim();
+        var labels = JsonDocument.Parse(await ContainerEngine.RunAsync("image", "inspect", "--format", "{{json .Config.Labels}}", image)).RootElement;
+        var byVersion = (await ContainerEngine.RunAsync("image", "inspect", "--format", "{{.Id}}", $"books-api:{deployment.Built.Version}")).Trim();
+        var byCommit = (await ContainerEngine.TryRunAsync("image", "inspect", "--format", "{{.Id}}", $"books-api:{commit[..12]}")).Output.Trim();
+
+        Assert.Equal("1654", user);
+        Assert.Equal(deployment.Built.Version, labels.GetProperty("org.opencontainers.image.version").GetString());
+        Assert.Equal(commit, labels.GetProperty("org.opencontainers.image.revision").GetString());
+        // The repository's address, where its remote is one (a clone of a local folder has none to give).
+        if (labels.TryGetProperty("org.opencontainers.image.source", out var source))
+        {
+            Assert.StartsWith("https://", source.GetString());
+        }
+
+        Assert.True(byVersion == byCommit, $"books-api:{commit[..12]} is not the image books-api:{deployment.Built.Version} is ({byCommit}, {byVersion})");
+    }
+
     [Fact]
     public async Task The_image_refuses_to_start_without_unicode_normalization()
     {
@@ -193,6 +224,9 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
 
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("needs Unicode normalization", run.Output + run.Error);
+        // A deterministic build (ContinuousIntegrationBuild): the stack trace names /_/, not the build machine's folders.
+        Assert.Contains(" in /_/Books.Api/", run.Output + run.Error);
+        Assert.DoesNotContain(Path.GetFullPath(Contract.SettingsTableTests.RepositoryRoot).TrimEnd('/'), run.Output + run.Error);
     }
 
     /// <summary>A client in a container of its own on the deployment's network, so with an address of its own.</summary>

@@ -54,6 +54,13 @@ public class ComposeDeployment : IAsyncLifetime
     /// <summary>The port this deployment publishes MongoDB on (127.0.0.1), for an override that publishes it.</summary>
     public int MongoPort { get; } = FreePort();
 
+    /// <summary>The lines of an override's <c>services:</c> that publish MongoDB on <see cref="MongoPort"/>, two spaces in.</summary>
+    protected string PublishMongo => $"mongo:\n    ports: [\"127.0.0.1:{MongoPort}:27017\"]";
+
+    /// <summary>A client of the deployment's MongoDB, through the port an override publishes it on (<see cref="PublishMongo"/>).</summary>
+    public MongoClient CreateMongoClient() =>
+        new($"mongodb://admin:{MongoPassword}@127.0.0.1:{MongoPort}/?authSource=admin&authMechanism=SCRAM-SHA-256");
+
     public async ValueTask InitializeAsync()
     {
         Unavailable = await UnavailableReasonAsync();
@@ -65,7 +72,7 @@ public class ComposeDeployment : IAsyncLifetime
         Built = await s_images.Value;
         var certificates = Path.Combine(_work.FullName, "certificates");
         await RunAsync(Tool("DeployDirectory", "make-certificate"), [certificates], s_composeTimeout);
-        _authority = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(certificates, "ca.crt"));
+        _authority = X509CertificateLoader.LoadCertificateFromFile(AuthorityFile);
 
         var composeFile = "compose.yaml:compose.stand-in.yaml";
         if (await OverrideAsync(Built) is { } overrides)
@@ -141,6 +148,9 @@ public class ComposeDeployment : IAsyncLifetime
     }
 
     private string EnvFile => Path.Combine(_work.FullName, "deployment.env");
+
+    /// <summary>The deployment's own certificate authority (make-certificate's ca.crt), for curl --cacert.</summary>
+    public string AuthorityFile => Path.Combine(_work.FullName, "certificates", "ca.crt");
 
     /// <summary>The file <see cref="OverrideAsync"/> wrote; a test may write it again and run <c>up</c> to change the deployment.</summary>
     public string OverrideFile => Path.Combine(_work.FullName, "compose.override.yaml");

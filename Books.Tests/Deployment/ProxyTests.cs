@@ -1,0 +1,123 @@
+namespace Books.Tests.Deployment;
+
+/// <summary>The Compose deployment of <see cref="ProxyTests"/>: limits off, MongoDB published on 127.0.0.1 for its fail points.</summary>
+public sealed class ProxyDeployment : ComposeDeployment
+{
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["BOOKS_RATE_LIMIT_ENABLED"] = "false",
+    };
+
+    protected override Task<string?> OverrideAsync(Images images) => Task.FromResult<string?>($"services:\n  {PublishMongo}\n");
+
+    /// <summary>Sets a fail point of the deployment's MongoDB (the stand-in image: tools/mongo-stand-in/relay.js).</summary>
+    public async Task ConfigureFailPointAsync(string name, BsonValue mode, BsonDocument data, CancellationToken cancellationToken)
+    {
+        using var client = CreateMongoClient();
+        await client.GetDatabase("admin").RunCommandAsync<BsonDocument>(
+            new BsonDocument { ["configureFailPoint"] = name, ["mode"] = mode, ["data"] = data }, cancellationToken: cancellationToken);
+    }
+}
+
+/// <summary>
+/// The proxy (deploy/haproxy.cfg) between callers and the replicas, each row a guard of its configuration:
+///
+/// | rule                                                                                  | shown by                                  |
+/// |---------------------------------------------------------------------------------------|-------------------------------------------|
+/// | books-api's own 503s reach the caller as they are (RFC 9110 15.6.4: Retry-After, the  | 503s from both replicas, then both serve: |
+/// | problem) and take no replica out: only readiness (/health) does                       | the access log names each                 |
+/// | a request that reached a replica is never sent again (RFC 9110 9.2.2: a proxy may     | a DELETE applied but answered 503 "Write  |
+/// | retry an idempotent request, but one whose write was applied must not be run twice)   | not confirmed" is answered so, not 404    |
+/// | HTTP/1.1 to the replicas: a POST without a body (curl -X POST, the seed) is accepted  | the seed through the proxy: 200           |
+/// </summary>
+[Collection(ExclusiveCollection.Name)]
+public sealed class ProxyTests(ProxyDeployment deployment) : IClassFixture<ProxyDeployment>
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+    private static readonly BsonDocument s_books = new() { ["namespace"] = "booksdb.books" };
+
+    [Fact]
+    public async Task Replica_503s_reach_the_caller_and_take_no_replica_out()
+    {
+        deployment.Require();
+        using var client = deployment.CreateClient(token: await deployment.TokenAsync("books.write", Cancellation));
+        var book = await client.CreateAsync(TestBooks.Body(), Cancellation);
+
+        // Every find on the books fails with 50 (MaxTimeMSExpired): books-api answers 503 "Query took too long".
+        await deployment.ConfigureFailPointAsync("failCommand", "alwaysOn",
+            new BsonDocument(s_books) { ["failCommands"] = new BsonArray { "find" }, ["errorCode"] = 50 }, Cancellation);
+        var refused = new List<string>();
+        try
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                using var response = await client.GetAsync($"/api/books/{book.Id()}", Cancellation);
+                var title = response.Content.Headers.ContentType?.MediaType == "application/problem+json"
+                    ? (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("title").GetString()
+                    : await response.Content.ReadAsStringAsync(Cancellation);
+                refused.Add($"{(int)response.StatusCode} {title} (Retry-After {response.Headers.RetryAfter})");
+            }
+        }
+        finally
+        {
+            await deployment.ConfigureFailPointAsync("failCommand", "off", [], Cancellation);
+        }
+
+        Assert.All(refused, answer => Assert.StartsWith("503 Query took too long (Retry-After ", answer));
+        Assert.DoesNotContain(refused, answer => answer.EndsWith("(Retry-After )", StringComparison.Ordinal));
+
+        // Right after: every request served, by both replicas.
+        var marker = Guid.NewGuid().ToString("N");
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await client.GetAsync($"/api/books/{book.Id()}?after503={marker}", Cancellation);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var log = (await ContainerEngine.TryRunAsync("logs", deployment.Container("proxy"))).Output.Split('\n').Where(line => line.Contains(marker)).ToList();
+        foreach (var replica in ComposeDeployment.Replicas)
+        {
+            Assert.True(log.Any(line => line.Contains($"books_api/{replica} ", StringComparison.Ordinal)),
+                $"{replica} served none of the 10 reads after the 503s: it was taken out. The proxy's log of them:\n{string.Join('\n', log)}");
+        }
+    }
+
+    [Fact]
+    public async Task A_write_that_reached_a_replica_is_not_sent_again()
+    {
+        deployment.Require();
+        using var client = deployment.CreateClient(token: await deployment.TokenAsync("books.write", Cancellation));
+        var book = await client.CreateAsync(TestBooks.Body(), Cancellation);
+
+        // The DELETE's findAndModify is applied, then answered with a write-concern error (64): books-api answers 503
+        // "Write not confirmed". Sent again, to either replica, it would find no book: 404.
+        await deployment.ConfigureFailPointAsync("failCommand", new BsonDocument("times", 1), new BsonDocument(s_books)
+        {
+            ["failCommands"] = new BsonArray { "findAndModify" },
+            ["writeConcernError"] = new BsonDocument { ["code"] = 64, ["codeName"] = "WriteConcernTimeout", ["errmsg"] = "waiting for replication timed out" },
+        }, Cancellation);
+        using var response = await client.DeleteAsync($"/api/books/{book.Id()}", Cancellation);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("Write not confirmed", problem.GetProperty("title").GetString());
+        using var read = await client.GetAsync($"/api/books/{book.Id()}", Cancellation);
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode); // it was applied, once
+    }
+
+    /// <summary>README's seed command as curl sends it (no body, no Content-Length), through the proxy.</summary>
+    [Fact]
+    public async Task A_post_without_a_body_reaches_books_api()
+    {
+        deployment.Require();
+        var token = await deployment.TokenAsync("books.write books.admin", Cancellation);
+
+        var curl = await ProcessRunner.RunAsync("curl", [
+            "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", deployment.AuthorityFile,
+            "--resolve", $"{ComposeDeployment.ApiHost}:{deployment.HttpsPort}:127.0.0.1", "-H", $"Authorization: Bearer {token}",
+            "-X", "POST", $"https://{ComposeDeployment.ApiHost}:{deployment.HttpsPort}/api/admin/books/seed"],
+            TimeSpan.FromSeconds(30), null, new Dictionary<string, string>());
+
+        Assert.True(curl.Text == "200", $"curl exited {curl.ExitCode}, status {curl.Text}: {curl.Error}");
+    }
+}
