@@ -4,15 +4,34 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Books.Tests.Client;
 
+/// <summary>What stopped books-api's start in a WebApplicationFactory.</summary>
+internal static class FailedStart
+{
+    /// <summary>
+    /// The exception that stopped a host <paramref name="create"/> makes. When the host fails to start, the factory's
+    /// DeferredHost can lose a race with the host's disposal and throw ObjectDisposedException instead of the cause
+    /// (dotnet/aspnetcore#33494; seen once in 5 runs of these tests): that start is tried again, at most three times.
+    /// </summary>
+    public static Exception Of(Func<WebApplicationFactory<BooksApiAssembly>> create)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var factory = create();
+            var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+            if (error is not ObjectDisposedException || attempt == 3)
+            {
+                return error;
+            }
+        }
+    }
+}
+
 /// <summary>Books.Api as a whole refuses to start on bad MongoDB configuration, before serving anything.</summary>
 public sealed class BooksApiStartupTests
 {
-    private static Exception StartWith(string? connectionString)
-    {
-        using var factory = new WebApplicationFactory<Books.Api.BooksApiAssembly>().WithWebHostBuilder(web =>
-            web.UseSetting("ConnectionStrings:booksdb", connectionString));
-        return Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-    }
+    private static Exception StartWith(string? connectionString) =>
+        FailedStart.Of(() => new WebApplicationFactory<BooksApiAssembly>().WithWebHostBuilder(web =>
+            web.UseSetting("ConnectionStrings:booksdb", connectionString)));
 
     [Theory]
     [InlineData("")]
@@ -43,12 +62,9 @@ public sealed class BooksApiStartupTests
 /// </summary>
 public sealed class BooksApiConnectionOptionsTests
 {
-    private static Exception StartWith(string connectionString)
-    {
-        using var factory = new WebApplicationFactory<Books.Api.BooksApiAssembly>().WithWebHostBuilder(web =>
-            web.UseSetting("ConnectionStrings:booksdb", connectionString));
-        return Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-    }
+    private static Exception StartWith(string connectionString) =>
+        FailedStart.Of(() => new WebApplicationFactory<BooksApiAssembly>().WithWebHostBuilder(web =>
+            web.UseSetting("ConnectionStrings:booksdb", connectionString)));
 
     [Theory]
     [InlineData("mongodb://127.0.0.1:1/booksdb?timeoutMS=5000", "timeoutMS")]
@@ -70,11 +86,7 @@ public sealed class BooksApiTokenSettingsTests
     private const string Authority = "Authentication:Schemes:Bearer:Authority";
     private const string Audience = "Authentication:Schemes:Bearer:ValidAudiences:0";
 
-    private static Exception StartWith(IReadOnlyDictionary<string, string> settings)
-    {
-        using var factory = Factory(settings);
-        return Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-    }
+    private static Exception StartWith(IReadOnlyDictionary<string, string> settings) => FailedStart.Of(() => Factory(settings));
 
     private static void Starts(IReadOnlyDictionary<string, string> settings)
     {
@@ -222,8 +234,7 @@ public sealed class BooksApiTokenSettingsTests
             settings["AllowedHosts"] = allowedHosts;
         }
 
-        using var factory = Factory(settings).WithWebHostBuilder(web => web.UseEnvironment("Production"));
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        var error = FailedStart.Of(() => Factory(settings).WithWebHostBuilder(web => web.UseEnvironment("Production")));
 
         Assert.Contains("Outside Development books-api answers only for the host names in 'AllowedHosts'", error.Message);
     }

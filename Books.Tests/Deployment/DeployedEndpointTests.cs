@@ -233,7 +233,7 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     private sealed class ClientContainer(string id) : IAsyncDisposable
     {
         public static async Task<ClientContainer> StartAsync(ComposeDeployment deployment) => new((await ContainerEngine.RunAsync(
-            "run", "-d", "--rm", "--network", $"{deployment.Project}_backend", "--entrypoint", "sleep", deployment.Built!.Proxy, "120")).Trim());
+            "run", "-d", "--rm", "--network", $"{deployment.Project}_edge", "--entrypoint", "sleep", deployment.Built!.Proxy, "120")).Trim());
 
         /// <summary>Reads one listing page <paramref name="requests"/> times through the proxy; each status code.</summary>
         public async Task<string[]> ReadAsync(int requests)

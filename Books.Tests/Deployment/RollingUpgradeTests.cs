@@ -88,12 +88,16 @@ public sealed class UpgradeDeployment : ComposeDeployment
 /// version again (the rollback). What a client must see (the proxy resends a request only when its connection failed,
 /// so nothing of it reached a replica): no 5xx, no reset connection, no timeout, and every book it was told was stored
 /// read back as acknowledged. Right after SIGTERM a replica's readiness fails while it still serves every request (the
-/// proxy's probe takes it out); it exits, with 0, within 5 s.
+/// proxy's probe takes it out); it exits, with 0, well before Compose would kill it (stop_grace_period, 10 s).
 /// </summary>
 [Collection(ExclusiveCollection.Name)]
 public sealed class RollingUpgradeTests(UpgradeDeployment deployment) : IClassFixture<UpgradeDeployment>
 {
-    private static readonly TimeSpan s_exitBound = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Below compose.yaml's stop_grace_period (10 s), after which the engine kills the replica. Usually 2.6-3.5 s (the 2 s
+    /// drain, then in-flight requests); one fresh-clone CI run saw 6.7 s with the whole suite sharing the 2 cores.
+    /// </summary>
+    private static readonly TimeSpan s_exitBound = TimeSpan.FromSeconds(8);
     private static readonly BsonValue s_wordsVersion = Books.Api.Books.BookWords.Version;
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
     private static readonly string s_first = ComposeDeployment.Replicas[0];
@@ -195,7 +199,12 @@ public sealed class RollingUpgradeTests(UpgradeDeployment deployment) : IClassFi
             $"{replica} exits", cancellationToken);
         var exitCode = (await ContainerEngine.RunAsync("inspect", "--format", "{{.State.ExitCode}}", container)).Trim();
         var step = $"{replica} exited {exitCode} within {stopping.Elapsed.TotalSeconds:0.0} s of SIGTERM ({drain})";
-        Assert.True(stopping.Elapsed < s_exitBound, step);
+        if (stopping.Elapsed >= s_exitBound)
+        {
+            var log = await ContainerEngine.TryRunAsync("logs", "--timestamps", "--tail", "30", container);
+            Assert.Fail($"{step}; its last log lines:\n{log.Output}{log.Error}");
+        }
+
         Assert.Equal("0", exitCode);
         Assert.StartsWith("/health 503 while GET /api/books 200", drain);
 

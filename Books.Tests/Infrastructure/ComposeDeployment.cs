@@ -54,8 +54,11 @@ public class ComposeDeployment : IAsyncLifetime
     /// <summary>The port this deployment publishes MongoDB on (127.0.0.1), for an override that publishes it.</summary>
     public int MongoPort { get; } = FreePort();
 
-    /// <summary>The lines of an override's <c>services:</c> that publish MongoDB on <see cref="MongoPort"/>, two spaces in.</summary>
-    protected string PublishMongo => $"mongo:\n    ports: [\"127.0.0.1:{MongoPort}:27017\"]";
+    /// <summary>
+    /// The lines of an override's <c>services:</c> that publish MongoDB on <see cref="MongoPort"/>, two spaces in. Its own
+    /// network is internal (no port can be published from it), so MongoDB joins the edge network too, in tests only.
+    /// </summary>
+    protected string PublishMongo => $"mongo:\n    ports: [\"127.0.0.1:{MongoPort}:27017\"]\n    networks: [data, edge]";
 
     /// <summary>A client of the deployment's MongoDB, through the port an override publishes it on (<see cref="PublishMongo"/>).</summary>
     public MongoClient CreateMongoClient() =>
@@ -85,6 +88,7 @@ public class ComposeDeployment : IAsyncLifetime
         {
             ["COMPOSE_FILE"] = composeFile,
             ["COMPOSE_PROJECT_NAME"] = Project,
+            ["COMPOSE_PROFILES"] = "test-identity",
             ["MONGO_IMAGE"] = Built.MongoDB,
             ["PROXY_IMAGE"] = Built.Proxy,
             ["BOOKS_API_TAG"] = Built.Version,
