@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -23,8 +24,12 @@ public static class Extensions
 
     private const string LiveTag = "live";
 
+    /// <summary>The folder of settings files (<see cref="AddSettingsFiles{TBuilder}"/>): environment variable SettingsFiles.</summary>
+    public const string SettingsFilesKey = "SettingsFiles";
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        builder.AddSettingsFiles();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
 
@@ -35,6 +40,30 @@ public static class Extensions
             http.AddServiceDiscovery();
         });
 
+        return builder;
+    }
+
+    /// <summary>
+    /// Settings read from files, one per key, in the folder <see cref="SettingsFilesKey"/> names: each file's name is the
+    /// key (<c>__</c> for <c>:</c>, as in environment variables), its content the value (a final newline dropped). For
+    /// Docker and Kubernetes secrets, mounted as files (<c>/run/secrets</c>), so a secret is never an environment
+    /// variable, which <c>docker inspect</c> shows. They override every other source. A folder that does not exist
+    /// stops startup, naming it.
+    /// </summary>
+    public static TBuilder AddSettingsFiles<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        if (builder.Configuration[SettingsFilesKey] is not { Length: > 0 } directory)
+        {
+            return builder;
+        }
+
+        if (!Directory.Exists(directory))
+        {
+            throw new InvalidOperationException(
+                $"'{SettingsFilesKey}' names the folder '{directory}', which does not exist: mount the secrets there, or unset it.");
+        }
+
+        builder.Configuration.AddKeyPerFile(directory, optional: false);
         return builder;
     }
 

@@ -41,6 +41,7 @@ public sealed partial class SettingsTableTests
         }
 
         var shutdown = Type.GetType("Microsoft.Extensions.Hosting.GracefulShutdown, Books.ServiceDefaults", throwOnError: true)!;
+        keys.Add(Microsoft.Extensions.Hosting.Extensions.SettingsFilesKey); // the service defaults'
         keys.AddRange(shutdown.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral && f.Name.EndsWith("Key", StringComparison.Ordinal))
             .Select(f => (string)f.GetRawConstantValue()!));
         keys.Add(Books.AppHost.BooksDatabase.PublishContainerKey); // the AppHost's

@@ -9,6 +9,9 @@ public sealed class UpgradeDeployment : ComposeDeployment
 {
     private static readonly Lazy<Task<(string Commit, string Version)>> s_previous = new(BuildPreviousAsync);
 
+    /// <summary>The previous version's books-api image (built once per test run): its commit and Version, the image tag.</summary>
+    public static Task<(string Commit, string Version)> PreviousAsync() => s_previous.Value;
+
     public string PreviousCommit { get; private set; } = "";
     public string PreviousVersion { get; private set; } = "";
 

@@ -24,11 +24,11 @@ public class ComposeDeployment : IAsyncLifetime
     public static readonly string[] Replicas = ["books-api-1", "books-api-2"];
 
     protected static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(10);
-    private static readonly TimeSpan s_composeTimeout = TimeSpan.FromMinutes(2);
+    protected static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan s_composeTimeout = StartTimeout;
     private static readonly Lazy<Task<Images>> s_images = new(BuildImagesAsync);
 
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("books-deploy-");
-    private readonly string _clientSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
     private X509Certificate2? _authority;
 
     public sealed record Images(string Api, string Identity, string Proxy, string MongoDB, string Version);
@@ -54,6 +54,12 @@ public class ComposeDeployment : IAsyncLifetime
     /// <summary>The port this deployment publishes MongoDB on (127.0.0.1), for an override that publishes it.</summary>
     public int MongoPort { get; } = FreePort();
 
+    /// <summary>The test provider's client secret (both clients), generated.</summary>
+    protected string ClientSecret { get; set; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+
+    /// <summary>This deployment's folder: certificates, secrets, env and override files.</summary>
+    protected string WorkDirectory => _work.FullName;
+
     /// <summary>
     /// The lines of an override's <c>services:</c> that publish MongoDB on <see cref="MongoPort"/>, two spaces in. Its own
     /// network is internal (no port can be published from it), so MongoDB joins the edge network too, in tests only.
@@ -76,9 +82,17 @@ public class ComposeDeployment : IAsyncLifetime
         var certificates = Path.Combine(_work.FullName, "certificates");
         await RunAsync(Tool("DeployDirectory", "make-certificate"), [certificates], s_composeTimeout);
         _authority = X509CertificateLoader.LoadCertificateFromFile(AuthorityFile);
+        await StartAsync(Built, certificates);
+        using var timeout = new CancellationTokenSource(s_composeTimeout);
+        using var proxy = CreateClient();
+        await Eventually.StatusAsync(proxy, "/health", HttpStatusCode.OK, timeout.Token);
+    }
 
+    /// <summary>Starts the deployment (docker-compose up), and waits until each replica is healthy.</summary>
+    protected virtual async Task StartAsync(Images built, string certificates)
+    {
         var composeFile = "compose.yaml:compose.stand-in.yaml";
-        if (await OverrideAsync(Built) is { } overrides)
+        if (await OverrideAsync(built) is { } overrides)
         {
             File.WriteAllText(OverrideFile, overrides);
             composeFile += $":{OverrideFile}";
@@ -89,11 +103,11 @@ public class ComposeDeployment : IAsyncLifetime
             ["COMPOSE_FILE"] = composeFile,
             ["COMPOSE_PROJECT_NAME"] = Project,
             ["COMPOSE_PROFILES"] = "test-identity",
-            ["MONGO_IMAGE"] = Built.MongoDB,
-            ["PROXY_IMAGE"] = Built.Proxy,
-            ["BOOKS_API_TAG"] = Built.Version,
+            ["MONGO_IMAGE"] = built.MongoDB,
+            ["PROXY_IMAGE"] = built.Proxy,
+            ["BOOKS_API_TAG"] = built.Version,
             ["MONGO_PASSWORD"] = MongoPassword,
-            ["BOOKS_DEPLOY_CLIENT_SECRET"] = _clientSecret,
+            ["BOOKS_DEPLOY_CLIENT_SECRET"] = ClientSecret,
             ["BOOKS_CERTIFICATES"] = certificates,
             ["BOOKS_HTTPS_PORT"] = $"{HttpsPort}",
             ["BOOKS_API_1_PORT"] = $"{ReplicaPorts[Replicas[0]]}",
@@ -120,8 +134,6 @@ public class ComposeDeployment : IAsyncLifetime
         Reports.Write($"deployment-start-{GetType().Name}", $"{GetType().Name}: docker-compose up to healthy (stand-in MongoDB, limits " +
             $"{(Settings.ContainsKey("BOOKS_RATE_LIMIT_ENABLED") ? "off" : "on")}): " +
             string.Join(", ", healthy.Select(replica => $"{replica.Key} {replica.Value:0.0} s")));
-        using var proxy = CreateClient();
-        await Eventually.StatusAsync(proxy, "/health", HttpStatusCode.OK, timeout.Token);
     }
 
     /// <summary>
@@ -211,7 +223,7 @@ public class ComposeDeployment : IAsyncLifetime
     public async Task<string> TokenAsync(string scopes, CancellationToken cancellationToken, string clientId = ClientId)
     {
         using var identity = CreateClient(IdentityHost);
-        return await ProviderTokens.RequestAsync(identity, identity.BaseAddress!, clientId, _clientSecret, scopes, cancellationToken);
+        return await ProviderTokens.RequestAsync(identity, identity.BaseAddress!, clientId, ClientSecret, scopes, cancellationToken);
     }
 
     public async Task WaitHealthyAsync(string replica, CancellationToken cancellationToken)
@@ -222,9 +234,9 @@ public class ComposeDeployment : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (Unavailable is null && File.Exists(EnvFile))
+        if (Unavailable is null)
         {
-            await ComposeAsync("down", "--volumes", "--remove-orphans", "--timeout", "5");
+            await StopAsync();
         }
 
         _authority?.Dispose();
@@ -240,6 +252,15 @@ public class ComposeDeployment : IAsyncLifetime
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         using var leaf = new X509Certificate2(certificate);
         return chain.Build(leaf);
+    }
+
+    /// <summary>Removes what <see cref="StartAsync"/> started: every container, the network and the volume.</summary>
+    protected virtual async Task StopAsync()
+    {
+        if (File.Exists(EnvFile))
+        {
+            await ComposeAsync("down", "--volumes", "--remove-orphans", "--timeout", "5");
+        }
     }
 
     private static async Task<Images> BuildImagesAsync()

@@ -46,12 +46,13 @@ function parseMongodArgs(args) {
   return options;
 }
 
-// file_env of the official entrypoint: VAR or VAR_FILE, not both.
+// file_env of the official entrypoint (docker-library/mongo, docker-entrypoint.sh): VAR or VAR_FILE, not both. It
+// reads the file with bash's "$(< file)", which drops every trailing newline (a secret file written by echo has one).
 function fileEnv(name) {
   const value = process.env[name];
   const file = process.env[`${name}_FILE`];
   if (value && file) fail(`both ${name} and ${name}_FILE are set (but are exclusive)`);
-  return file ? fs.readFileSync(file, 'utf8') : value ?? '';
+  return file ? fs.readFileSync(file, 'utf8').replace(/\n+$/, '') : value ?? '';
 }
 
 function chownTree(target, uid) {
