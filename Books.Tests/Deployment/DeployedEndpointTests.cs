@@ -212,6 +212,20 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
         Assert.True(byVersion == byCommit, $"books-api:{commit[..12]} is not the image books-api:{deployment.Built.Version} is ({byCommit}, {byVersion})");
     }
 
+    /// <summary>Every secret is a file (make-secrets, mounted in /run/secrets): none is in a container's definition.</summary>
+    [Fact]
+    public async Task No_secret_is_in_a_containers_definition()
+    {
+        deployment.Require();
+        var secrets = deployment.SecretValues();
+
+        var definitions = await ContainerEngine.RunAsync("inspect", deployment.Container(ComposeDeployment.Replicas[0]),
+            deployment.Container("mongo"), deployment.Container("books-identity"));
+
+        Assert.Equal(3, secrets.Count);
+        Assert.All(secrets, secret => Assert.DoesNotContain(secret, definitions));
+    }
+
     [Fact]
     public async Task The_image_refuses_to_start_without_unicode_normalization()
     {

@@ -26,11 +26,16 @@ public sealed class UpgradeDeployment : ComposeDeployment
         return Override(PreviousVersion);
     }
 
-    /// <summary>books-api-1 on the image of <paramref name="version"/>; MongoDB published on 127.0.0.1.</summary>
+    /// <summary>
+    /// books-api-1 on the image of <paramref name="version"/>; MongoDB published on 127.0.0.1. A version before this one
+    /// predates settings files (SettingsFiles), so it gets its connection string as its own compose file gave it then: in
+    /// the environment.
+    /// </summary>
     public string Override(string version) => $$"""
         services:
           books-api-1:
             image: books-api:{{version}}
+            {{(version == Built?.Version ? "" : $"environment: {{ ConnectionStrings__booksdb: \"{ConnectionString}\" }}")}}
           {{PublishMongo}}
         """;
 

@@ -21,9 +21,6 @@ public sealed class SwarmDeployment : ComposeDeployment
             _madeTheSwarm = true;
         }
 
-        var secrets = Path.Combine(WorkDirectory, "secrets");
-        await RunAsync(Tool("DeployDirectory", "make-secrets"), [secrets], StartTimeout);
-        ClientSecret = (await File.ReadAllTextAsync(Path.Combine(secrets, "books-deploy-client-secret"))).Trim();
         Variables = new Dictionary<string, string>
         {
             ["BOOKS_API_TAG"] = built.Version,
@@ -31,7 +28,7 @@ public sealed class SwarmDeployment : ComposeDeployment
             ["MONGO_IMAGE"] = built.MongoDB,
             ["PROXY_IMAGE"] = built.Proxy,
             ["BOOKS_CERTIFICATES"] = certificates,
-            ["BOOKS_SECRETS"] = secrets,
+            ["BOOKS_SECRETS"] = SecretsDirectory,
             ["BOOKS_HTTPS_PORT"] = $"{HttpsPort}",
             ["BOOKS_RATE_LIMIT_ENABLED"] = "false",
         };
@@ -123,8 +120,7 @@ public sealed class SwarmTests(SwarmDeployment deployment) : IClassFixture<Swarm
     public async Task No_secret_is_in_the_environment_or_the_service_definition()
     {
         deployment.Require();
-        var secrets = Directory.GetFiles(Path.Combine(Path.GetDirectoryName(deployment.AuthorityFile)!, "..", "secrets"))
-            .Select(file => File.ReadAllText(file).Trim()).ToList();
+        var secrets = deployment.SecretValues();
 
         var services = await deployment.DockerAsync("service", "inspect", deployment.ApiService, $"{deployment.Stack}_books-identity", $"{deployment.Stack}_mongo");
         var task = (await deployment.DockerAsync("ps", "-q", "--filter", $"label=com.docker.swarm.service.name={deployment.ApiService}")).Split('\n')[0].Trim();
