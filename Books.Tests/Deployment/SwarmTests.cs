@@ -13,6 +13,10 @@ public sealed class SwarmDeployment : ComposeDeployment
     public string Stack { get; } = $"books-swarm-{Guid.NewGuid():N}"[..20];
     public string ApiService => $"{Stack}_books-api";
 
+    protected override async Task<string?> UnavailableReasonAsync() =>
+        await base.UnavailableReasonAsync()
+        ?? (ContainerEngine.Runtime == "docker" ? null : $"Swarm mode is Docker's; the container engine here is {ContainerEngine.Runtime}.");
+
     protected override async Task StartAsync(Images built, string certificates)
     {
         if ((await ContainerEngine.RunAsync("info", "--format", "{{.Swarm.LocalNodeState}}")).Trim() != "active")

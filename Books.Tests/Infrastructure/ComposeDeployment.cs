@@ -65,9 +65,6 @@ public class ComposeDeployment : IAsyncLifetime
     /// <summary>Each secret make-secrets wrote, as its file holds it (without the final newline).</summary>
     public IReadOnlyList<string> SecretValues() => [.. Directory.GetFiles(SecretsDirectory).Select(file => File.ReadAllText(file).Trim())];
 
-    /// <summary>This deployment's folder: certificates, secrets, env and override files.</summary>
-    protected string WorkDirectory => _work.FullName;
-
     /// <summary>
     /// The lines of an override's <c>services:</c> that publish MongoDB on <see cref="MongoPort"/>, two spaces in. Its own
     /// network is internal (no port can be published from it), so MongoDB joins the edge network too, in tests only.
@@ -157,7 +154,8 @@ public class ComposeDeployment : IAsyncLifetime
         }
     }
 
-    private static async Task<string?> UnavailableReasonAsync()
+    /// <summary>What this machine lacks for the deployment, or <see langword="null"/>.</summary>
+    protected virtual async Task<string?> UnavailableReasonAsync()
     {
         if (await ContainerEngine.UnavailableReasonAsync() is { } engine)
         {
