@@ -31,6 +31,9 @@ public sealed class ProxyDeployment : ComposeDeployment
 /// | a request that reached a replica is never sent again (RFC 9110 9.2.2: a proxy may     | a DELETE applied but answered 503 "Write  |
 /// | retry an idempotent request, but one whose write was applied must not be run twice)   | not confirmed" is answered so, not 404    |
 /// | HTTP/1.1 to the replicas: a POST without a body (curl -X POST, the seed) is accepted  | the seed through the proxy: 200           |
+/// | OpenTelemetry (OTLP export, W3C Trace Context): a request's trace reaches the          | the dashboard's telemetry API, asked for  |
+/// | deployment's sink, the dashboard, with books-api's server span and its MongoDB span;  | the problem's traceId; without its key    |
+/// | the dashboard, reached through the proxy, answers nobody without its own login or key | 401; its UI sends to its https login page |
 /// </summary>
 [Collection(ExclusiveCollection.Name)]
 public sealed class ProxyTests(ProxyDeployment deployment) : IClassFixture<ProxyDeployment>
@@ -121,4 +124,69 @@ public sealed class ProxyTests(ProxyDeployment deployment) : IClassFixture<Proxy
 
         Assert.True(curl.Text == "200", $"curl exited {curl.ExitCode}, status {curl.Text}: {curl.Error}");
     }
+
+    [Fact]
+    public async Task A_request_s_trace_reaches_the_dashboard_with_its_MongoDB_span()
+    {
+        deployment.Require();
+        using var api = deployment.CreateClient();
+        // The deployment keeps one trace in ten, and every trace its caller sampled (W3C Trace Context 3.2.2.5, flags 01).
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/books/{ObjectId.GenerateNewId()}");
+        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        using var missing = await api.SendAsync(request, Cancellation);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        // The problem's traceId is the W3C traceparent of books-api's span: 00-<trace id>-<span id>-<flags>.
+        Assert.Equal(traceId, (await missing.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("traceId").GetString()!.Split('-')[1]);
+
+        using var dashboard = deployment.CreateClient(ComposeDeployment.DashboardHost);
+        using (var anonymous = await dashboard.GetAsync($"/api/telemetry/traces/{traceId}", Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        // Its UI sends a visitor without the login's cookie to the login page, through the proxy (https, not the http
+        // the dashboard itself is reached by).
+        using (var page = await dashboard.GetAsync("/traces", Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Equal($"https://{ComposeDeployment.DashboardHost}:{deployment.HttpsPort}/login",
+                page.RequestMessage!.RequestUri!.GetLeftPart(UriPartial.Path));
+        }
+
+        // The exporter sends in batches (every 5 s): the spans arrive within seconds.
+        dashboard.DefaultRequestHeaders.Add("x-api-key", deployment.Secret("dashboard-api-key"));
+        var spans = new List<(string Service, string Name, string? Parent, string Id, string? DbSystem)>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(async () =>
+        {
+            using var response = await dashboard.GetAsync($"/api/telemetry/traces/{traceId}", timeout.Token);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return false; // not arrived yet
+            }
+
+            var trace = await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(timeout.Token);
+            spans = [.. trace.GetProperty("data").GetProperty("resourceSpans").EnumerateArray().SelectMany(resource =>
+                resource.GetProperty("scopeSpans").EnumerateArray().SelectMany(scope => scope.GetProperty("spans").EnumerateArray()).Select(span => (
+                    Service: Attribute(resource.GetProperty("resource"), "service.name") ?? "",
+                    Name: span.GetProperty("name").GetString()!,
+                    Parent: span.TryGetProperty("parentSpanId", out var parent) ? parent.GetString() : null,
+                    Id: span.GetProperty("spanId").GetString()!,
+                    DbSystem: Attribute(span, "db.system.name"))))];
+            return spans.Any(span => span.DbSystem == "mongodb");
+        }, "the trace's MongoDB span is in the dashboard", timeout.Token);
+
+        var server = Assert.Single(spans, span => span.Name == "GET /api/books/{id}");
+        Assert.Equal("books-api", server.Service);
+        // The MongoDB operation is a child of the request's span (the driver's command span a child of the operation's).
+        Assert.Contains(spans, span => span.DbSystem == "mongodb" && span.Parent == server.Id && span.Service == "books-api");
+    }
+
+    private static string? Attribute(JsonElement owner, string key) =>
+        owner.TryGetProperty("attributes", out var attributes)
+            ? attributes.EnumerateArray().Where(attribute => attribute.GetProperty("key").GetString() == key)
+                .Select(attribute => attribute.GetProperty("value").TryGetProperty("stringValue", out var value) ? value.GetString() : null).FirstOrDefault()
+            : null;
 }

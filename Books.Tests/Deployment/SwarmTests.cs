@@ -31,6 +31,7 @@ public sealed class SwarmDeployment : ComposeDeployment
             ["BOOKS_API_REPLICAS"] = $"{Tasks}",
             ["MONGO_IMAGE"] = built.MongoDB,
             ["PROXY_IMAGE"] = built.Proxy,
+            ["DASHBOARD_IMAGE"] = built.Dashboard,
             ["BOOKS_CERTIFICATES"] = certificates,
             ["BOOKS_SECRETS"] = SecretsDirectory,
             ["BOOKS_HTTPS_PORT"] = $"{HttpsPort}",
@@ -85,9 +86,9 @@ public sealed class SwarmDeployment : ComposeDeployment
 }
 
 /// <summary>
-/// The stack on Swarm, under the deployment tests' load (32 clients through the proxy: reads, creates, patches): what an
-/// operator does to it loses no request and no acknowledged write, and a replica that dies fails at most the requests it
-/// held. Each row is run while the load runs:
+/// The stack on Swarm, under the deployment tests' load (32 clients through the proxy: reads; creates, patches,
+/// replacements and deletes): what an operator does to it loses no request and no acknowledged write, and a replica that
+/// dies fails at most the requests it held. Each row is run while the load runs, for at least 30 s:
 ///
 /// | operation                                                     | expected                                  |
 /// |---------------------------------------------------------------|-------------------------------------------|
@@ -145,18 +146,22 @@ public sealed class SwarmTests(SwarmDeployment deployment) : IClassFixture<Swarm
         using var client = deployment.CreateClient(token: await deployment.TokenAsync("books.write", Cancellation));
         var load = new DeploymentLoad(client);
         await load.SeedAsync(20, Cancellation);
-
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        var started = Stopwatch.StartNew();
-        var clients = Enumerable.Range(0, DeploymentLoad.Clients).Select(_ => Task.Run(() => load.RunAsync(stop.Token))).ToArray();
+        load.Start();
         var steps = new List<string>();
         async Task StepAsync(string name, string runs, int tasks, params string[] arguments)
         {
             var step = Stopwatch.StartNew();
             await deployment.DockerAsync(arguments); // returns once the service converged (or rolled back)
+            var converged = step.Elapsed;
             var running = (await deployment.DockerAsync("service", "ps", deployment.ApiService, "--filter", "desired-state=running", "--format", "{{.Image}}"))
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            steps.Add($"{name} {step.Elapsed.TotalSeconds:0} s");
+            // Each operation, and what follows it, under the load for at least DeploymentLoad.MinimumDuration.
+            if (DeploymentLoad.MinimumDuration - step.Elapsed is { Ticks: > 0 } rest)
+            {
+                await Task.Delay(rest, Cancellation);
+            }
+
+            steps.Add($"{name} (converged in {converged.TotalSeconds:0} s, {step.Elapsed.TotalSeconds:0} s under load)");
             Assert.True(running.Length == tasks && running.All(image => image == runs), $"after {name}: the running tasks' images are {string.Join(", ", running)}");
         }
 
@@ -170,13 +175,11 @@ public sealed class SwarmTests(SwarmDeployment deployment) : IClassFixture<Swarm
         }
         finally
         {
-            await stop.CancelAsync();
-            await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+            await load.StopAsync();
         }
 
         var wrong = await load.LostOrChangedAsync(Cancellation);
-        var summary = $"swarm: {DeploymentLoad.Clients} clients for {started.Elapsed.TotalSeconds:0} s through the proxy while books-api went through: " +
-            $"{string.Join(", ", steps)}: {load.Summary()}; {load.Created} acknowledged creates and {load.Patched} patches, {wrong.Count} lost or changed wrongly";
+        var summary = $"swarm, through the proxy while books-api went through {string.Join(", ", steps)}: {load.Summary()}; {wrong.Count} lost or changed wrongly";
         Reports.Write("deployment-swarm-operations", summary);
         Assert.True(load.Failures.IsEmpty, $"{summary}\nfailures: {string.Join("\n", load.Failures.Take(10))}");
         Assert.True(wrong.Count == 0, $"{summary}\n{string.Join("\n", wrong.Take(10))}");
@@ -191,15 +194,13 @@ public sealed class SwarmTests(SwarmDeployment deployment) : IClassFixture<Swarm
         await load.SeedAsync(20, Cancellation);
         var task = (await deployment.DockerAsync("ps", "-q", "--filter", $"label=com.docker.swarm.service.name={deployment.ApiService}")).Split('\n')[0].Trim();
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        var clients = Enumerable.Range(0, DeploymentLoad.Clients).Select(_ => Task.Run(() => load.RunAsync(stop.Token))).ToArray();
+        load.Start();
         await Task.Delay(TimeSpan.FromSeconds(5), Cancellation);
         var before = load.Total;
         var killed = Stopwatch.StartNew();
         await deployment.DockerAsync("kill", "--signal", "SIGKILL", task);
         await Task.Delay(TimeSpan.FromSeconds(10), Cancellation);
-        await stop.CancelAsync();
-        await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+        await load.StopAsync();
 
         var failures = load.Failures.ToList();
         var summary = $"swarm SIGKILL: one of {SwarmDeployment.Tasks} books-api tasks killed under {DeploymentLoad.Clients} clients; " +

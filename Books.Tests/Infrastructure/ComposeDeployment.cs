@@ -16,6 +16,7 @@ public class ComposeDeployment : IAsyncLifetime
 {
     public const string ApiHost = "api.books.test";
     public const string IdentityHost = "identity.books.test";
+    public const string DashboardHost = "dashboard.books.test";
     public const string ClientId = "books-deploy";
 
     /// <summary>The provider's second client: another caller, with a write budget of its own.</summary>
@@ -30,7 +31,7 @@ public class ComposeDeployment : IAsyncLifetime
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("books-deploy-");
     private X509Certificate2? _authority;
 
-    public sealed record Images(string Api, string Identity, string Proxy, string MongoDB, string Version);
+    public sealed record Images(string Api, string Identity, string Proxy, string MongoDB, string Dashboard, string Version);
 
     /// <summary>What the deployment tests need that this machine lacks: the container engine, or the commands that
     /// build the images and run Compose. <see langword="null"/> when nothing is missing.</summary>
@@ -65,6 +66,9 @@ public class ComposeDeployment : IAsyncLifetime
     /// <summary>Each secret make-secrets wrote, as its file holds it (without the final newline).</summary>
     public IReadOnlyList<string> SecretValues() => [.. Directory.GetFiles(SecretsDirectory).Select(file => File.ReadAllText(file).Trim())];
 
+    /// <summary>One secret make-secrets wrote (<c>dashboard-api-key</c>), without the final newline.</summary>
+    public string Secret(string name) => File.ReadAllText(Path.Combine(SecretsDirectory, name)).Trim();
+
     /// <summary>
     /// The lines of an override's <c>services:</c> that publish MongoDB on <see cref="MongoPort"/>, two spaces in. Its own
     /// network is internal (no port can be published from it), so MongoDB joins the edge network too, in tests only.
@@ -88,7 +92,6 @@ public class ComposeDeployment : IAsyncLifetime
         await RunAsync(Tool("DeployDirectory", "make-certificate"), [certificates], s_composeTimeout);
         _authority = X509CertificateLoader.LoadCertificateFromFile(AuthorityFile);
         await RunAsync(Tool("DeployDirectory", "make-secrets"), [SecretsDirectory], s_composeTimeout);
-        string Secret(string name) => File.ReadAllText(Path.Combine(SecretsDirectory, name)).Trim();
         (MongoPassword, ConnectionString, ClientSecret) = (Secret("mongo-password"), Secret("booksdb-connection-string"), Secret("books-deploy-client-secret"));
         await StartAsync(Built, certificates);
         using var timeout = new CancellationTokenSource(s_composeTimeout);
@@ -113,6 +116,7 @@ public class ComposeDeployment : IAsyncLifetime
             ["COMPOSE_PROFILES"] = "test-identity",
             ["MONGO_IMAGE"] = built.MongoDB,
             ["PROXY_IMAGE"] = built.Proxy,
+            ["DASHBOARD_IMAGE"] = built.Dashboard,
             ["BOOKS_API_TAG"] = built.Version,
             ["BOOKS_SECRETS"] = SecretsDirectory,
             ["BOOKS_CERTIFICATES"] = certificates,
@@ -276,9 +280,10 @@ public class ComposeDeployment : IAsyncLifetime
         var started = Stopwatch.StartNew();
         var bases = (await RunAsync(Tool("ContainerImagesDirectory", "build-base"), [], BuildTimeout)).Trim().Split('\n');
         var apps = (await RunAsync(Tool("ContainerImagesDirectory", "build-apps"), [], BuildTimeout)).Trim().Split('\n');
+        var dashboard = (await RunAsync(Tool("ContainerImagesDirectory", "build-dashboard"), [], BuildTimeout)).Trim().Split('\n')[^1];
         var mongo = await ContainerEngine.StandInImageAsync();
-        var images = new Images(apps[^2], apps[^1], bases[^1], mongo, apps[^1].Split(':')[1]);
-        var sizes = await Task.WhenAll(new[] { bases[0], images.Api, images.Identity, images.Proxy }.Select(async image =>
+        var images = new Images(apps[^2], apps[^1], bases[^1], mongo, dashboard, apps[^1].Split(':')[1]);
+        var sizes = await Task.WhenAll(new[] { bases[0], images.Api, images.Identity, images.Proxy, images.Dashboard }.Select(async image =>
             $"{image} {long.Parse(await ContainerEngine.RunAsync("image", "inspect", "--format", "{{.Size}}", image)) / 1e6:0} MB"));
         Reports.Write("deployment-images", $"images built in {started.Elapsed.TotalSeconds:0} s (cached parts reused): {string.Join(", ", sizes)}");
         return images;
