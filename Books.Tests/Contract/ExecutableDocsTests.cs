@@ -61,8 +61,7 @@ public sealed partial class ExecutableDocsTests
     /// <summary>
     /// DEPLOYMENT.md's first command, as written, from the repository's root: it writes the manifest Path 1 describes
     /// (the database a parameter, books-api a project, no books-identity) where Path 1 says, in the AppHost's project
-    /// directory. Its Compose block is not run as written here: it publishes to a registry this machine cannot reach
-    /// (issue 34 gives it one build path).
+    /// directory. Its Compose runbook runs as written in <see cref="Deployment.RunbookTests"/>.
     /// </summary>
     [Fact]
     public async Task Deployment_manifest_command_runs_as_written()

@@ -159,7 +159,11 @@ public class ComposeDeployment : IAsyncLifetime
     }
 
     /// <summary>What this machine lacks for the deployment, or <see langword="null"/>.</summary>
-    protected virtual async Task<string?> UnavailableReasonAsync()
+    protected virtual Task<string?> UnavailableReasonAsync() => ComposeUnavailableAsync();
+
+    /// <summary>What this machine lacks for any Compose deployment: the engine, or the commands that build the images and
+    /// run Compose. <see langword="null"/> when nothing is missing.</summary>
+    public static async Task<string?> ComposeUnavailableAsync()
     {
         if (await ContainerEngine.UnavailableReasonAsync() is { } engine)
         {
@@ -193,9 +197,12 @@ public class ComposeDeployment : IAsyncLifetime
     /// <summary>A client of the proxy for a public host name: it connects to the proxy's published port, sends that name
     /// as SNI and Host, and trusts only the deployment's own certificate authority. Without <paramref name="checkName"/>
     /// it accepts that certificate for any name, for requests that send another Host (which .NET also sends as SNI).</summary>
-    public HttpClient CreateClient(string host = ApiHost, string? token = null, bool checkName = true)
+    public HttpClient CreateClient(string host = ApiHost, string? token = null, bool checkName = true) =>
+        CreateProxyClient(_authority ?? throw new InvalidOperationException("The deployment has not started."), HttpsPort, host, token, checkName);
+
+    /// <summary><see cref="CreateClient"/> for any deployment: its proxy on 127.0.0.1:<paramref name="port"/>, its own CA.</summary>
+    public static HttpClient CreateProxyClient(X509Certificate2 authority, int port, string host = ApiHost, string? token = null, bool checkName = true)
     {
-        var authority = _authority ?? throw new InvalidOperationException("The deployment has not started.");
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = async (_, cancellationToken) =>
@@ -203,7 +210,7 @@ public class ComposeDeployment : IAsyncLifetime
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 try
                 {
-                    await socket.ConnectAsync(IPAddress.Loopback, HttpsPort, cancellationToken);
+                    await socket.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
                     return new NetworkStream(socket, ownsSocket: true);
                 }
                 catch
@@ -218,7 +225,7 @@ public class ComposeDeployment : IAsyncLifetime
                     (!checkName || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0) && certificate is not null && IssuedBy(authority, certificate),
             },
         };
-        var client = new HttpClient(handler) { BaseAddress = new Uri($"https://{host}:{HttpsPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient(handler) { BaseAddress = new Uri($"https://{host}:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         if (token is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -274,6 +281,9 @@ public class ComposeDeployment : IAsyncLifetime
             await ComposeAsync("down", "--volumes", "--remove-orphans", "--timeout", "5");
         }
     }
+
+    /// <summary>The images every deployment test runs, built once per test run.</summary>
+    public static Task<Images> ImagesAsync() => s_images.Value;
 
     private static async Task<Images> BuildImagesAsync()
     {
