@@ -218,11 +218,13 @@ public sealed class DeployedEndpointTests(LimitedDeployment deployment) : IClass
     {
         deployment.Require();
         var secrets = deployment.SecretValues();
+        var containers = (await ContainerEngine.RunAsync("ps", "-aq", "--filter", $"label=com.docker.compose.project={deployment.Project}"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-        var definitions = await ContainerEngine.RunAsync("inspect", deployment.Container(ComposeDeployment.Replicas[0]),
-            deployment.Container("mongo"), deployment.Container("books-identity"));
+        var definitions = await ContainerEngine.RunAsync(["inspect", .. containers]);
 
-        Assert.Equal(3, secrets.Count);
+        Assert.Equal(6, containers.Length); // mongo, two replicas, the provider, the dashboard and the proxy
+        Assert.Contains(deployment.Secret("booksdb-connection-string"), secrets); // the secrets are read at all
         Assert.All(secrets, secret => Assert.DoesNotContain(secret, definitions));
     }
 

@@ -34,6 +34,8 @@ public sealed class ProxyDeployment : ComposeDeployment
 /// | OpenTelemetry (OTLP export, W3C Trace Context): a request's trace reaches the          | the dashboard's telemetry API, asked for  |
 /// | deployment's sink, the dashboard, with books-api's server span and its MongoDB span;  | the problem's traceId; without its key    |
 /// | the dashboard, reached through the proxy, answers nobody without its own login or key | 401; its UI sends to its https login page |
+/// | least privilege (OWASP API8; the MongoDB manual, "Role-Based Access Control"): books-api | its connection string names books-api in   |
+/// | logs in as a user of its own database, created at MongoDB's first start, not as root  | booksdb; that login works, in admin it is unknown |
 /// </summary>
 [Collection(ExclusiveCollection.Name)]
 public sealed class ProxyTests(ProxyDeployment deployment) : IClassFixture<ProxyDeployment>
@@ -182,6 +184,30 @@ public sealed class ProxyTests(ProxyDeployment deployment) : IClassFixture<Proxy
         Assert.Equal("books-api", server.Service);
         // The MongoDB operation is a child of the request's span (the driver's command span a child of the operation's).
         Assert.Contains(spans, span => span.DbSystem == "mongodb" && span.Parent == server.Id && span.Service == "books-api");
+    }
+
+    [Fact]
+    public async Task Books_api_logs_in_as_its_own_user_not_as_root()
+    {
+        deployment.Require();
+        var connection = MongoUrl.Create(deployment.ConnectionString);
+        Assert.Equal(("books-api", "booksdb", "booksdb"), (connection.Username, connection.AuthenticationSource, connection.DatabaseName));
+        Assert.DoesNotContain(deployment.MongoPassword, deployment.ConnectionString);
+
+        // The user deploy/mongo-init/books-api-user.js made at MongoDB's first start, through the port this deployment
+        // publishes MongoDB on: it logs in to booksdb, and admin does not know it.
+        MongoClient Client(string authSource) => new(new MongoClientSettings
+        {
+            Server = new MongoServerAddress("127.0.0.1", deployment.MongoPort),
+            Credential = MongoCredential.CreateCredential(authSource, connection.Username, connection.Password),
+            ServerSelectionTimeout = TimeSpan.FromSeconds(10),
+        });
+        using var own = Client("booksdb");
+        var books = await own.GetDatabase("booksdb").GetCollection<BsonDocument>("books").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: Cancellation);
+        Assert.True(books >= 0);
+        using var asAdmin = Client("admin");
+        await Assert.ThrowsAsync<MongoAuthenticationException>(() => // 18, AuthenticationFailed: admin has no such user
+            asAdmin.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument("ping", 1), cancellationToken: Cancellation));
     }
 
     private static string? Attribute(JsonElement owner, string key) =>

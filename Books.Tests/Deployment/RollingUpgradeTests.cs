@@ -91,9 +91,8 @@ public sealed class UpgradeDeployment : ComposeDeployment
 /// <summary>
 /// A rolling upgrade, and its rollback, as an orchestrator does them, with two versions on one database (expand, then
 /// contract). Before any replacement each version reads and patches what the other stored and keeps the fields only
-/// the other knows. Then, while 32 clients read and write through the proxy, each replica in turn gets SIGTERM and
-/// is started again: books-api-1 as this version (the upgrade), books-api-2 as itself, books-api-1 as the previous
-/// version again (the rollback). What a client must see (the proxy resends a request only when its connection failed,
+/// the other knows. Then, while 32 clients read and write through the proxy, books-api-1 gets SIGTERM and is started
+/// again as this version (the upgrade), then as the previous version again (the rollback). What a client must see (the proxy resends a request only when its connection failed,
 /// so nothing of it reached a replica): no 5xx, no reset connection, no timeout, and every book it was told was stored
 /// read back as acknowledged. Right after SIGTERM a replica's readiness fails while it still serves every request (the
 /// proxy's probe takes it out); it exits, with 0, well before Compose would kill it (stop_grace_period, 10 s).
@@ -160,7 +159,9 @@ public sealed class RollingUpgradeTests(UpgradeDeployment deployment) : IClassFi
         using var replacing = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
         replacing.CancelAfter(TimeSpan.FromMinutes(3));
         await Task.Delay(TimeSpan.FromSeconds(5), replacing.Token);
-        foreach (var (replica, version) in new[] { (s_first, deployment.Built!.Version), (s_second, deployment.Built.Version), (s_first, deployment.PreviousVersion) })
+        // The upgrade of books-api-1 beside books-api-2 (this version), then its rollback. (Replacing a replica by the same
+        // image, which deploy/roll does, is RunbookTests'.)
+        foreach (var (replica, version) in new[] { (s_first, deployment.Built!.Version), (s_first, deployment.PreviousVersion) })
         {
             steps.Add(await ReplaceAsync(replica, version, replacing.Token));
             await Task.Delay(s_proxyTakesItBack, replacing.Token);

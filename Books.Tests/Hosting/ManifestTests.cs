@@ -82,10 +82,15 @@ public sealed class ManifestTests : IDisposable
         Assert.All(asked, setting => Assert.Contains(rows, row => row.Keys.Contains(setting.Key, StringComparer.OrdinalIgnoreCase) && row.Row.Contains($"`{setting.Parameter}`", StringComparison.Ordinal)));
     }
 
-    /// <summary>The AppHost the test project built, run as <c>dotnet Books.AppHost.dll --publisher manifest ...</c>: the manifest's text.</summary>
-    private async Task<string> PublishAsync(params string[] arguments)
+    private Task<string> PublishAsync(params string[] arguments) => PublishManifestAsync(_output, arguments);
+
+    /// <summary>
+    /// The AppHost the test project built, run as <c>dotnet Books.AppHost.dll --publisher manifest --output-path ...</c>
+    /// into <paramref name="output"/>: the manifest's text.
+    /// </summary>
+    public static async Task<string> PublishManifestAsync(string output, params string[] arguments)
     {
-        var manifestPath = Path.Combine(_output, "aspire-manifest.json");
+        var manifestPath = Path.Combine(output, "aspire-manifest.json");
         var appHost = Path.Combine(AppContext.BaseDirectory, "Books.AppHost.dll");
         var result = await ProcessRunner.RunAsync("dotnet", [appHost, "--publisher", "manifest", "--output-path", manifestPath, .. arguments],
             TimeSpan.FromMinutes(2), AppContext.BaseDirectory);

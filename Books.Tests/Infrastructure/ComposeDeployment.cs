@@ -205,6 +205,9 @@ public class ComposeDeployment : IAsyncLifetime
     {
         var handler = new SocketsHttpHandler
         {
+            // The test process's own traces stay out of the deployment's: with a listener in the process (other tests
+            // have one), the handler would write its own traceparent over the one a test sends.
+            ActivityHeadersPropagator = null,
             ConnectCallback = async (_, cancellationToken) =>
             {
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

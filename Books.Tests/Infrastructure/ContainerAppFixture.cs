@@ -19,7 +19,7 @@ public class ContainerAppFixture : BooksAppFixture
 
     /// <summary>A script given to <c>WithInitFiles</c> (not with <see cref="ReplicaSet"/>).</summary>
     public const string InitFileName = "books-init.js";
-    public const string InitFileContent = "db.getSiblingDB('booksdb').createCollection('from_init');\n";
+    public const string InitFileContent = "db.getSiblingDB('booksdb').createUser({ user: 'from-init', pwd: 'from-init', roles: [] });\n";
 
     private readonly DirectoryInfo _initFiles = Directory.CreateTempSubdirectory("books-tests-init-");
 

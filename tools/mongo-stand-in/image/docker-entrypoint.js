@@ -3,7 +3,9 @@
 // uses it, in front of jongodb (see relay.js). It is NOT MongoDB.
 // - `mongod [flags]` (or flags alone); --bind_ip_all unless --bind_ip is given; /data/db by default.
 // - MONGO_INITDB_ROOT_USERNAME / _PASSWORD (or their _FILE forms) create the root user in the admin
-//   database when the data directory is first used, and turn on --auth.
+//   database when the data directory is first used, and turn on --auth. Then each /docker-entrypoint-initdb.d/*.js
+//   runs, as the official entrypoint runs it with mongosh, through the one shell call a script of Books makes
+//   (db.getSiblingDB(name).createUser); *.sh files cannot run (no shell) and are reported.
 // - Started as root, it hands /data/db to uid 999 and drops to that user, as the image's gosu step does.
 // - --keyFile is refused, as mongod refuses it, when readable by group or others, not owned by the
 //   server's user, or not a valid key; it implies --auth. --replSet NAME answers replSetInitiate and hello
@@ -12,6 +14,7 @@ const fs = require('fs');
 const path = require('path');
 const { createCredential } = require('./scram');
 const { start } = require('./relay');
+const vm = require('vm');
 
 const MONGODB_UID = 999;
 const STATE_FILE = 'standin.json'; // the stand-in's "admin.system.users" and replica-set config
@@ -83,11 +86,37 @@ function checkKeyFile(keyFile) {
   if (!/^[A-Za-z0-9+/=]+$/.test(key)) fail(`invalid char in key file ${keyFile}: only base64 characters are allowed`);
 }
 
+// An init script as the official entrypoint runs it: `mongosh ... "$MONGO_INITDB_DATABASE" "$f"`, authenticated as the
+// root user (docker-library/mongo, docker-entrypoint.sh), with Node's require (mongosh has it). Of the shell's API only
+// db.getSiblingDB(name) and db.createUser({ user, pwd, roles }) are here (mongosh's createUser sends the createUser
+// command; the manual: "db.createUser()"): a user stored as mongod stores it, its roles kept but not enforced (the
+// stand-in checks authentication only). Another call, or a user that exists, fails the start, as a failing script does.
+function runInitScript(file, initDatabase, users) {
+  const database = (name) => ({
+    getName: () => name,
+    getSiblingDB: (other) => database(other),
+    createUser: ({ user, pwd, roles = [] }) => {
+      if (typeof user !== 'string' || typeof pwd !== 'string') fail(`${file}: createUser needs a user and a pwd`);
+      if (users.some((u) => u.db === name && u.user === user)) fail(`${file}: User "${user}@${name}" already exists`);
+      users.push({ user, db: name, roles, credential: createCredential(pwd) });
+      console.log(`stand-in: ${file} created user '${user}' in ${name}`);
+      return { ok: 1 };
+    },
+  });
+  console.log(`stand-in: running ${file}`);
+  try {
+    vm.runInNewContext(fs.readFileSync(file, 'utf8'), { db: database(initDatabase), require, print: console.log, console }, { filename: file });
+  } catch (error) {
+    fail(`${file}: ${error.message}`);
+  }
+}
+
 function main(argv) {
   const args = argv[0]?.startsWith('-') ? ['mongod', ...argv] : argv;
   if (args[0] !== 'mongod') fail(`the stand-in image runs only mongod, not '${args[0] ?? ''}'`);
   const options = parseMongodArgs(args.slice(1));
 
+  const initDatabase = process.env.MONGO_INITDB_DATABASE || 'test'; // the official entrypoint's default
   const rootUser = fileEnv('MONGO_INITDB_ROOT_USERNAME');
   const rootPassword = fileEnv('MONGO_INITDB_ROOT_PASSWORD');
   if (Boolean(rootUser) !== Boolean(rootPassword)) {
@@ -115,7 +144,8 @@ function main(argv) {
       console.log(`stand-in: created root user '${rootUser}' in admin`);
     }
     for (const file of fs.existsSync(INIT_DIRECTORY) ? fs.readdirSync(INIT_DIRECTORY).sort() : []) {
-      console.error(`stand-in: ignoring ${INIT_DIRECTORY}/${file} (this image has no shell and no mongosh to run it)`);
+      if (file.endsWith('.js')) runInitScript(path.join(INIT_DIRECTORY, file), initDatabase, state.users);
+      else console.error(`stand-in: ignoring ${INIT_DIRECTORY}/${file} (this image has no shell to run it)`);
     }
     save();
   }
