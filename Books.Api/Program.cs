@@ -7,7 +7,7 @@ using Books.Api.Security;
 using Books.Settings;
 using Scalar.AspNetCore;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(Extensions.ApplicationOptions(args)); // its settings beside the binary, wherever it is started
 BuildTimeDocument.UsePlaceholderSettings(builder);
 
 builder.AddServiceDefaults();

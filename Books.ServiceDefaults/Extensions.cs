@@ -27,6 +27,23 @@ public static class Extensions
     /// <summary>The folder of settings files (<see cref="AddSettingsFiles{TBuilder}"/>): environment variable SettingsFiles.</summary>
     public const string SettingsFilesKey = "SettingsFiles";
 
+    /// <summary>
+    /// The options for <c>WebApplication.CreateBuilder</c>: the content root, where appsettings.json is read from, is the
+    /// folder the app's files are in, not the working directory (ASP.NET Core's default), so a service manager that
+    /// starts the app from another folder does not run it without its settings, silently. A content root given
+    /// (ASPNETCORE_CONTENTROOT, DOTNET_CONTENTROOT, --contentRoot) wins.
+    /// </summary>
+    public static WebApplicationOptions ApplicationOptions(string[] args) => new()
+    {
+        Args = args,
+        ContentRootPath = ContentRootGiven(args) ? null : AppContext.BaseDirectory,
+    };
+
+    private static bool ContentRootGiven(string[] args) =>
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT"))
+        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOTNET_CONTENTROOT"))
+        || args.Any(argument => argument.TrimStart('-', '/').StartsWith("contentRoot", StringComparison.OrdinalIgnoreCase));
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.AddSettingsFiles();

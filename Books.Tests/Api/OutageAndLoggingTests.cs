@@ -101,60 +101,33 @@ public sealed class OutageAndLoggingTests
         using var silent = new System.Net.Sockets.UdpClient(resolver); // reads nothing, answers nothing
         var resolvConf = Path.Combine(Path.GetTempPath(), $"resolv-{Guid.NewGuid():N}.conf");
         await File.WriteAllTextAsync(resolvConf, $"nameserver {resolver.Address}\n", Cancellation);
-        var api = Path.Combine(BooksApiBuild.Directory, "Books.Api.dll");
-        var startInfo = new ProcessStartInfo("unshare", ["-m", "sh", "-c", $"mount --bind '{resolvConf}' /etc/resolv.conf && exec dotnet '{api}'"])
+        var environment = new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = BooksApiBuild.Directory,
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["ConnectionStrings__booksdb"] = "mongodb+srv://cluster0.books.example/booksdb?serverSelectionTimeoutMS=1000",
+            ["Authentication__Schemes__Bearer__Authority"] = "http://127.0.0.1:1/",
+            ["Authentication__Schemes__Bearer__ValidAudiences__0"] = "books-api",
         };
-        startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        startInfo.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        startInfo.Environment["ConnectionStrings__booksdb"] = "mongodb+srv://cluster0.books.example/booksdb?serverSelectionTimeoutMS=1000";
-        startInfo.Environment["Authentication__Schemes__Bearer__Authority"] = "http://127.0.0.1:1/";
-        startInfo.Environment["Authentication__Schemes__Bearer__ValidAudiences__0"] = "books-api";
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using var process = new Process { StartInfo = startInfo };
-        DataReceivedEventHandler collect = (_, e) =>
-        {
-            if (e.Data is not { } line)
-            {
-                return;
-            }
-
-            output.Enqueue(line);
-            if (line.Contains("Now listening on: ", StringComparison.Ordinal))
-            {
-                listening.TrySetResult(new Uri(line[(line.IndexOf("Now listening on: ", StringComparison.Ordinal) + 18)..].Trim()));
-            }
-        };
-        process.OutputDataReceived += collect;
-        process.ErrorDataReceived += collect;
         var clock = Stopwatch.StartNew();
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         try
         {
-            var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60), Cancellation);
+            await using var api = await BuiltBooksApi.StartAsync(environment, BooksApiBuild.Directory, Cancellation,
+                "unshare", ["-m", "sh", "-c", $"mount --bind '{resolvConf}' /etc/resolv.conf && exec dotnet '{BuiltBooksApi.Dll}'"]);
             var startedAfter = clock.Elapsed;
-            using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
+            using var client = api.CreateClient();
             using var alive = await client.GetAsync("/alive", Cancellation);
             using var health = await client.GetAsync("/health", Cancellation);
             var check = (await health.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("checks").GetProperty("MongoDB.Driver");
 
-            Assert.False(process.HasExited, string.Join("\n", output));
+            Assert.False(api.HasExited, string.Join("\n", api.Output));
             TestContext.Current.SendDiagnosticMessage($"listening {startedAfter.TotalSeconds:0.0} s after start (the TXT lookup's bound: 5 s)");
             Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
             Assert.StartsWith("The DNS TXT record of the mongodb+srv:// host could not be read at startup", check.GetProperty("description").GetString());
-            Assert.Contains(output, line => line.Contains("The DNS TXT record of cluster0.books.example could not be read within 5000 ms", StringComparison.Ordinal));
+            Assert.Contains(api.Output, line => line.Contains("The DNS TXT record of cluster0.books.example could not be read within 5000 ms", StringComparison.Ordinal));
         }
         finally
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
             File.Delete(resolvConf);
         }
     }

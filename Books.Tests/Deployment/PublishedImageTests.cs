@@ -22,12 +22,7 @@ public sealed partial class PublishedImageTests
     [Fact]
     public async Task Under_the_manifest_s_environment_no_forged_forwarded_header_is_believed()
     {
-        if (await ComposeDeployment.ComposeUnavailableAsync() is { } missing)
-        {
-            ContainerEngine.SkipOrFail($"Deployment test not run: {missing}");
-        }
-
-        var images = await ComposeDeployment.ImagesAsync();
+        var images = await ComposeDeployment.RequireImagesAsync();
         var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         var filled = new Dictionary<string, string>
         {

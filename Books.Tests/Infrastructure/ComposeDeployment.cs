@@ -288,6 +288,18 @@ public class ComposeDeployment : IAsyncLifetime
     /// <summary>The images every deployment test runs, built once per test run.</summary>
     public static Task<Images> ImagesAsync() => s_images.Value;
 
+    /// <summary>For a deployment test of its own: skips it (fails it under <c>CI=true</c>) when this machine lacks what
+    /// Compose needs, else the images, built once per test run.</summary>
+    public static async Task<Images> RequireImagesAsync()
+    {
+        if (await ComposeUnavailableAsync() is { } missing)
+        {
+            ContainerEngine.SkipOrFail($"Deployment test not run: {missing}");
+        }
+
+        return await s_images.Value;
+    }
+
     private static async Task<Images> BuildImagesAsync()
     {
         var started = Stopwatch.StartNew();
