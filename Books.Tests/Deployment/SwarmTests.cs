@@ -197,14 +197,20 @@ public sealed class SwarmTests(SwarmDeployment deployment) : IClassFixture<Swarm
         load.Start();
         await Task.Delay(TimeSpan.FromSeconds(5), Cancellation);
         var before = load.Total;
-        var killed = Stopwatch.StartNew();
+        var killedAt = DateTimeOffset.UtcNow;
         await deployment.DockerAsync("kill", "--signal", "SIGKILL", task);
         await Task.Delay(TimeSpan.FromSeconds(10), Cancellation);
         await load.StopAsync();
 
+        // When the proxy stopped sending to it: its log line "Server books_api/... is DOWN", by the engine's timestamp.
+        var proxyLog = await deployment.DockerAsync("service", "logs", "--timestamps", "--raw", $"{deployment.Stack}_proxy");
+        var down = proxyLog.Split('\n').Where(line => line.Contains(" is DOWN", StringComparison.Ordinal) || line.Contains(" is going DOWN", StringComparison.Ordinal))
+            .Select(line => DateTimeOffset.TryParse(line.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var at) ? at : (DateTimeOffset?)null)
+            .FirstOrDefault(at => at > killedAt);
         var failures = load.Failures.ToList();
         var summary = $"swarm SIGKILL: one of {SwarmDeployment.Tasks} books-api tasks killed under {DeploymentLoad.Clients} clients; " +
-            $"{load.Total - before} requests in the 10 s after, {failures.Count} failed; {load.Summary()}";
+            $"{load.Total - before} requests in the 10 s after, {failures.Count} failed; the proxy marked it down " +
+            (down is { } at ? $"{(at - killedAt).TotalSeconds:0.00} s after SIGKILL" : "(no DOWN line in its log)") + $"; {load.Summary()}";
         Reports.Write("deployment-swarm-sigkill", summary);
         Assert.True(failures.Count <= DeploymentLoad.Clients, $"{summary}\nfailures: {string.Join("\n", failures.Take(10))}");
     }
