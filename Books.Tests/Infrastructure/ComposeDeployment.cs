@@ -25,7 +25,6 @@ public class ComposeDeployment : IAsyncLifetime
 
     protected static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(10);
     protected static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
-    private static readonly TimeSpan s_composeTimeout = StartTimeout;
     private static readonly Lazy<Task<Images>> s_images = new(BuildImagesAsync);
 
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("books-deploy-");
@@ -89,12 +88,12 @@ public class ComposeDeployment : IAsyncLifetime
 
         Built = await s_images.Value;
         var certificates = Path.Combine(_work.FullName, "certificates");
-        await RunAsync(Tool("DeployDirectory", "make-certificate"), [certificates], s_composeTimeout);
+        await RunAsync(Tool("DeployDirectory", "make-certificate"), [certificates], StartTimeout);
         _authority = X509CertificateLoader.LoadCertificateFromFile(AuthorityFile);
-        await RunAsync(Tool("DeployDirectory", "make-secrets"), [SecretsDirectory], s_composeTimeout);
+        await RunAsync(Tool("DeployDirectory", "make-secrets"), [SecretsDirectory], StartTimeout);
         (MongoPassword, ConnectionString, ClientSecret) = (Secret("mongo-password"), Secret("booksdb-connection-string"), Secret("books-deploy-client-secret"));
         await StartAsync(Built, certificates);
-        using var timeout = new CancellationTokenSource(s_composeTimeout);
+        using var timeout = new CancellationTokenSource(StartTimeout);
         using var proxy = CreateClient();
         await Eventually.StatusAsync(proxy, "/health", HttpStatusCode.OK, timeout.Token);
     }
@@ -134,7 +133,7 @@ public class ComposeDeployment : IAsyncLifetime
         var started = Stopwatch.StartNew();
         await ComposeAsync("up", "-d");
         var healthy = new Dictionary<string, double>();
-        using var timeout = new CancellationTokenSource(s_composeTimeout);
+        using var timeout = new CancellationTokenSource(StartTimeout);
         foreach (var replica in Replicas)
         {
             await WaitHealthyAsync(replica, timeout.Token);
@@ -189,7 +188,7 @@ public class ComposeDeployment : IAsyncLifetime
 
     /// <summary>Runs docker-compose on this deployment (its env file, its project), in deploy/.</summary>
     public Task<string> ComposeAsync(params string[] arguments) =>
-        RunAsync("docker-compose", ["--env-file", EnvFile, .. arguments], s_composeTimeout, Tool("DeployDirectory", "."));
+        RunAsync("docker-compose", ["--env-file", EnvFile, .. arguments], StartTimeout, Tool("DeployDirectory", "."));
 
     /// <summary>The container of a service, as Compose names it.</summary>
     public string Container(string service) => $"{Project}_{service}_1";
